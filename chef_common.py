@@ -1,0 +1,219 @@
+"""What the four Chef-Bot scripts must agree on, in one place.
+
+generate_dataset.py, train_from_scratch.py, inference_scratch.py, convert_to_gguf.py
+(and evaluate.py) import this module for:
+
+* default paths (dataset, model folder, GGUF file);
+* the prompt format: special tokens, the text one training example becomes, and the
+  Jinja chat template written into the tokenizer and into the GGUF, rendered from the
+  same constants so the three can never drift apart;
+* the sampling defaults the chat ships (written into generation_config.json and GGUF);
+* one model loader (used by the chat, evaluation and the tests) that fails with one
+  clear line when the folder is missing or broken;
+* small helpers for clean command-line errors and atomic writes.
+
+It imports neither torch nor transformers at module level, so the GGUF converter (which
+must run without torch) can use it too.
+"""
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+# ---------------------------------------------------------------------------
+# Paths (relative to the repository, so the scripts work from any directory)
+# ---------------------------------------------------------------------------
+REPO_DIR = Path(__file__).resolve().parent
+DATA_FILE = REPO_DIR / "recetas_extended.jsonl"
+MODEL_DIR = REPO_DIR / "chef-bot-scratch-final"
+GGUF_FILE = REPO_DIR / "chef-bot-scratch.gguf"
+WORK_DIR = REPO_DIR / "runs" / "chef-bot-scratch"  # checkpoints of the training run
+
+MODEL_NAME = "Chef-Bot Scratch"
+
+# ---------------------------------------------------------------------------
+# Prompt format
+# ---------------------------------------------------------------------------
+# One training example is exactly:
+#     <|usuario|>{instruction}<|chef|>{response}<|fin|>
+# The special tokens are single tokens, so the text between them is tokenised on its
+# own: the prompt's ids are always a prefix of the full example's ids.
+USER_TOKEN = "<|usuario|>"
+ASSISTANT_TOKEN = "<|chef|>"
+EOS_TOKEN = "<|fin|>"  # end of a recipe; also used as BOS, as GPT-2 does
+PAD_TOKEN = "<|relleno|>"  # never <PAD> or [PAD]: llama.cpp treats those as FIM tokens
+SPECIAL_TOKENS = [EOS_TOKEN, PAD_TOKEN, USER_TOKEN, ASSISTANT_TOKEN]  # ids 0..3 in this order
+
+
+def format_prompt(instruction: str) -> str:
+    """The text the model sees before it writes a recipe."""
+    return f"{USER_TOKEN}{instruction}{ASSISTANT_TOKEN}"
+
+
+def format_example(instruction: str, response: str) -> str:
+    """The full training text of one instruction -> response example."""
+    return f"{format_prompt(instruction)}{response}{EOS_TOKEN}"
+
+
+# The chat template renders the same text as format_prompt / format_example.
+# The model is single-turn: only the last user message is rendered (system messages and
+# earlier turns are dropped); a final assistant message is rendered as the answer.
+# It sticks to `for`, `if`, `==`, `and`, `or`, `+` and `loop.*`, which llama.cpp's Jinja,
+# Python's Jinja2 and LM Studio's JavaScript Jinja all accept.
+CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{%- if message['role'] == 'user' and (loop.last or (loop.revindex == 2 and "
+    "messages[loop.index]['role'] == 'assistant')) -%}"
+    "{{- '" + USER_TOKEN + "' + message['content'] -}}"
+    "{%- elif message['role'] == 'assistant' and loop.last -%}"
+    "{{- '" + ASSISTANT_TOKEN + "' + message['content'] + '" + EOS_TOKEN + "' -}}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '" + ASSISTANT_TOKEN + "' -}}{%- endif -%}"
+)
+
+# ---------------------------------------------------------------------------
+# Generation defaults (the chat's; written into generation_config.json and the GGUF)
+# ---------------------------------------------------------------------------
+SAMPLING_DEFAULTS = {
+    "temperature": 0.7,
+    "top_k": 40,
+    "top_p": 0.9,
+    "repetition_penalty": 1.0,  # recipes legitimately repeat ingredient names
+    "max_new_tokens": 448,
+}
+
+# ---------------------------------------------------------------------------
+# Errors and atomic writes
+# ---------------------------------------------------------------------------
+
+
+class ChefError(Exception):
+    """An error the user can fix; scripts print its message as one line and exit 1."""
+
+
+def fail(message: str, code: int = 1) -> "NoReturn":  # noqa: F821
+    """Print a one-line error to stderr and exit (no traceback)."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def run_main(main) -> None:
+    """Run a script's main(), turning ChefError and Ctrl-C into clean exits."""
+    try:
+        main()
+    except ChefError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        print("\ninterrumpido.", file=sys.stderr)
+        sys.exit(130)
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write a text file through a temporary file in the same folder, then rename it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_jsonl(path, required=("instruction", "response")):
+    """Read a JSONL file of objects; a bad line raises ChefError naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ChefError(f"no existe el fichero de datos {path} (créalo con: python generate_dataset.py)")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ChefError(f"{path}:{lineno}: línea JSON no válida ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise ChefError(f"{path}:{lineno}: se esperaba un objeto JSON")
+            for key in required:
+                if not isinstance(row.get(key), str) or not row[key].strip():
+                    raise ChefError(f"{path}:{lineno}: falta el campo de texto '{key}'")
+            rows.append(row)
+    if not rows:
+        raise ChefError(f"{path}: el fichero está vacío")
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# The one model loader
+# ---------------------------------------------------------------------------
+MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
+HOW_TO_TRAIN = "créalo con: python train_from_scratch.py"
+
+
+def check_model_dir(model_dir) -> Path:
+    """Raise ChefError unless model_dir holds a complete model folder."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise ChefError(f"no encuentro la carpeta del modelo {model_dir} ({HOW_TO_TRAIN})")
+    missing = [name for name in MODEL_FILES if not (model_dir / name).is_file()]
+    if missing:
+        raise ChefError(f"a la carpeta del modelo {model_dir} le falta {', '.join(missing)} ({HOW_TO_TRAIN})")
+    return model_dir
+
+
+def pick_device(requested: str = "auto") -> str:
+    """'auto' picks CUDA, then MPS, then CPU; anything else is checked and returned."""
+    import torch
+
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise ChefError("se pidió --device cuda pero no hay ninguna GPU CUDA disponible")
+    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ChefError("se pidió --device mps pero MPS no está disponible")
+    return requested
+
+
+def load_model(model_dir=MODEL_DIR, device: str = "cpu", dtype=None):
+    """Load (model, tokenizer) from a folder written by train_from_scratch.py.
+
+    Weights are loaded in float32 on CPU (they may be stored in 16 bits) and in the
+    stored dtype elsewhere, unless dtype is given. Raises ChefError with one line on a
+    missing or broken folder, or when tokenizer and model disagree.
+    """
+    model_dir = check_model_dir(model_dir)
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    except Exception as err:  # noqa: BLE001 - any failure here means a broken folder
+        raise ChefError(f"no puedo leer el tokenizador de {model_dir}: {str(err).splitlines()[0]}") from None
+    if dtype is None:
+        dtype = torch.float32 if device == "cpu" else "auto"
+    try:
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+    except Exception as err:  # noqa: BLE001
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ChefError(f"no puedo cargar el modelo de {model_dir}: {first} ({HOW_TO_TRAIN})") from None
+    if len(tokenizer) != model.config.vocab_size:
+        raise ChefError(
+            f"{model_dir}: el tokenizador tiene {len(tokenizer)} tokens y el modelo {model.config.vocab_size}"
+        )
+    if tokenizer.convert_tokens_to_ids(EOS_TOKEN) != model.config.eos_token_id:
+        raise ChefError(f"{model_dir}: el token de fin del tokenizador no coincide con el del modelo")
+    model.to(device).eval()
+    return model, tokenizer
