@@ -1,0 +1,158 @@
+"""Training throughput of the default Chef-Bot configuration, and of the choices around it.
+
+Runs the real Trainer set-up of train_from_scratch.py (same data, tokenizer, model, arguments)
+for a fixed number of steps per variant and reports tokens/s (real tokens, padding excluded),
+ms per step, and on a GPU the model FLOPs utilisation (MFU, against the dense bf16 peak).
+The first --warmup steps of each variant (CUDA start-up, torch.compile) are not timed.
+
+  python bench/bench_train.py                       # all variants (needs a GPU to mean much)
+  python bench/bench_train.py --variants default batch64 --steps 20
+  python bench/bench_train.py --preset tiny --steps 10   # CPU smoke run
+
+Variants:
+  default    right padding, length-grouped batches of 128, fused AdamW, no per-step syncs
+  batch64 / batch256   other batch sizes
+  unfused    plain (for-each) AdamW instead of the fused kernel
+  nanfilter  logging_nan_inf_filter=True (the Trainer's default: one GPU sync per step)
+  packing    examples concatenated into full n_positions blocks (no padding at all)
+  compile    torch_compile=True
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import train_from_scratch as T  # noqa: E402
+from chef_common import DATA_FILE, read_jsonl, run_main  # noqa: E402
+
+VARIANTS = {
+    "default": {},
+    "batch64": {"batch_size": 64},
+    "batch256": {"batch_size": 256},
+    "unfused": {"optim": "adamw_torch"},
+    "nanfilter": {"logging_nan_inf_filter": True},
+    "packing": {"packing": True},
+    "compile": {"torch_compile": True},
+}
+
+
+class PackedCollator:
+    """Stacks fixed-size blocks cut from the concatenated examples (no padding)."""
+
+    def __call__(self, features):
+        import torch
+
+        return {"input_ids": torch.tensor([f["input_ids"] for f in features]),
+                "labels": torch.tensor([f["labels"] for f in features])}
+
+
+def pack(dataset, block):
+    ids = [t for x in dataset for t in x["input_ids"]]
+    labels = [t for x in dataset for t in x["labels"]]
+    return [{"input_ids": ids[i:i + block], "labels": labels[i:i + block]}
+            for i in range(0, len(ids) - block + 1, block)]
+
+
+def run_variant(name, overrides, base, steps, warmup):
+    import torch
+    from transformers import Trainer, TrainerCallback, TrainingArguments
+
+    args, tokenizer, train_ds, config = base
+    cuda = torch.cuda.is_available()
+    overrides = dict(overrides)
+    batch = overrides.pop("batch_size", args.batch_size)
+    packing = overrides.pop("packing", False)
+    kwargs = T.training_kwargs(args, "/tmp/chef-bench", cuda)
+    kwargs.update(per_device_train_batch_size=batch, eval_strategy="no", save_strategy="no",
+                  load_best_model_at_end=False, disable_tqdm=True, logging_steps=10**6, **overrides)
+    targs = TrainingArguments(max_steps=warmup + steps, **kwargs)
+    if packing:
+        data, collator = pack(train_ds, config.n_positions), PackedCollator()
+        targs.train_sampling_strategy = "random"
+    else:
+        data, collator = train_ds, T.PadCollator(tokenizer.pad_token_id)
+
+    counted = []  # real (non-padding) tokens of each batch, in order
+
+    def counting_collator(features):
+        batch_out = collator(features)
+        counted.append(int((batch_out["input_ids"] != tokenizer.pad_token_id).sum()))
+        return batch_out
+
+    marks = {}
+
+    class Clock(TrainerCallback):
+        def on_step_end(self, _a, state, _c, **_):
+            if state.global_step in (warmup, warmup + steps):
+                if cuda:
+                    torch.cuda.synchronize()
+                marks[state.global_step] = time.perf_counter()
+
+    model = T.build_model(config, args.seed)
+    trainer = Trainer(model=model, args=targs, train_dataset=data, data_collator=counting_collator,
+                      callbacks=[Clock()])
+    t0 = time.perf_counter()
+    trainer.train()
+    seconds = marks[warmup + steps] - marks[warmup]
+    tokens = sum(counted[warmup:warmup + steps])
+    tps = tokens / seconds
+    mean_len = sum(len(x["input_ids"]) for x in train_ds) / len(train_ds)
+    peak = T.peak_flops()
+    result = {"variant": name, "batch": batch, "ms_per_step": round(1000 * seconds / steps, 2),
+              "tokens_per_s": round(tps), "warmup_s": round(marks[warmup] - t0, 1),
+              "mfu": round(tps * T.flops_per_token(config, mean_len) / peak, 4) if peak else None}
+    del trainer, model
+    if cuda:
+        torch.cuda.empty_cache()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Mide el rendimiento del entrenamiento (tokens/s, MFU).")
+    parser.add_argument("--data", type=Path, default=DATA_FILE, help="fichero JSONL (por defecto: %(default)s)")
+    parser.add_argument("--preset", choices=sorted(T.PRESETS), default="full", help="configuración (por defecto: full)")
+    parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS),
+                        help="variantes a medir (por defecto: todas)")
+    parser.add_argument("--steps", type=int, default=40, help="pasos medidos por variante (por defecto: %(default)s)")
+    parser.add_argument("--warmup", type=int, default=10, help="pasos de calentamiento sin medir (por defecto: %(default)s)")
+    parser.add_argument("--json", type=Path, help="guardar los resultados en este fichero JSON")
+    cli = parser.parse_args()
+
+    import torch
+
+    args = T.parse_args(["--preset", cli.preset, "--data", str(cli.data)])
+    rows = read_jsonl(args.data)[: args.max_examples]
+    train_rows, _ = T.split_examples(rows, args.seed, T.HOLDOUT_FRACTION)
+    texts = [t for r in train_rows for t in (r["instruction"], r["response"])]
+    tokenizer = T.train_tokenizer(texts, T.PRESETS[args.preset]["vocab_size"], model_max_length=1 << 30)
+    train_ds = [T.encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
+    longest = max(len(x["input_ids"]) for x in train_ds)
+    n_pos = -(-longest // T.CONTEXT_MULTIPLE) * T.CONTEXT_MULTIPLE
+    p = T.PRESETS[args.preset]
+    config = T.build_config(tokenizer, p["n_layer"], p["n_head"], p["n_embd"], n_pos)
+    tokens_epoch = sum(len(x["input_ids"]) for x in train_ds)
+    print(f"hardware: {T.hardware_name()}; torch {torch.__version__}; "
+          f"{len(train_ds)} examples, {tokens_epoch:,} tokens/epoch, context {n_pos}")
+
+    results = []
+    for name in cli.variants:
+        r = run_variant(name, VARIANTS[name], (args, tokenizer, train_ds, config), cli.steps, cli.warmup)
+        r["full_run_estimate_s"] = round(tokens_epoch * args.epochs / r["tokens_per_s"])
+        results.append(r)
+        print(json.dumps(r), flush=True)
+
+    print(f"\n| variant | batch | ms/step | tokens/s | MFU | {args.epochs:g}-epoch estimate |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        mfu = f"{r['mfu']:.1%}" if r["mfu"] else "-"
+        print(f"| {r['variant']} | {r['batch']} | {r['ms_per_step']} | {r['tokens_per_s']:,} | {mfu} | {r['full_run_estimate_s']} s |")
+    if cli.json:
+        cli.json.write_text(json.dumps({"hardware": T.hardware_name(), "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,156 @@
+"""train_from_scratch.py: tokenizer, model size, the tiny run, resume, torchrun and bad input."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, TEST_ENV, run_script
+
+import chef_common as C
+import train_from_scratch as T
+
+SPANISH = [
+    "¿Qué preparo con piñones, ñoras y jamón? ¡Fácil!",
+    "Añade 2 cucharadas de aceite de oliva.\n\n3. Hornea a 180 ºC durante 25 minutos.",
+    "ÁÉÍÓÚ áéíóú ü Ü ñ Ñ ç  «comillas»  —guion— 1/2 ½ 0,5 kg",
+    "  espacios   repetidos\ty tabuladores\r\n",
+    "MAYÚSCULAS SIN ACENTOS: CANA DE LOMO, ARROZ, CEBOLLA",
+    "emoji 🍳🥘 y símbolos €%&@#",
+]
+
+
+def report(model_dir):
+    return json.loads((model_dir / "training_report.json").read_text())
+
+
+def test_tiny_preset_trains_fast_and_loss_falls(tiny_run):
+    model_dir, _, proc = tiny_run
+    r = report(model_dir)
+    assert r["train_seconds"] < 60, r["train_seconds"]
+    losses = [h["loss"] for h in r["train_loss_history"]]
+    assert len(losses) >= 5 and losses[-1] < 0.7 * losses[0], losses
+    evals = [e["eval_loss"] for e in r["evaluations"]]
+    assert len(evals) >= 3 and evals[-1] < evals[0], evals
+    assert "muestra (greedy)" in proc.stdout  # the run ends with a sample
+
+
+def test_output_folder_is_complete_and_atomic(tiny_model):
+    names = {p.name for p in tiny_model.iterdir()}
+    for name in ("model.safetensors", "config.json", "generation_config.json", "tokenizer.json",
+                 "tokenizer_config.json", "training_report.json", "README.md"):
+        assert name in names
+    assert not [p for p in tiny_model.parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    card = (tiny_model / "README.md").read_text()
+    assert "held-out loss" in card and "tokens seen" in card
+
+
+def test_default_configuration_has_20_to_30m_parameters():
+    rows = C.read_jsonl(C.DATA_FILE)
+    train_rows, _ = T.split_examples(rows, T.SEED, T.HOLDOUT_FRACTION)
+    texts = [t for r in train_rows for t in (r["instruction"], r["response"])]
+    tok = T.train_tokenizer(texts, T.PRESETS["full"]["vocab_size"], model_max_length=512)
+    n = T.default_parameter_count(vocab_size=len(tok), n_positions=512)
+    assert 20e6 <= n <= 30e6, n
+    p = T.PRESETS["full"]
+    assert (p["n_layer"], p["n_head"], p["n_embd"], p["epochs"]) == (6, 8, 512, 100)
+
+
+def test_tokenizer_round_trips_spanish(tiny_model):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    for text in SPANISH:
+        assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
+    # Special tokens are single ids, in the fixed order of chef_common.SPECIAL_TOKENS.
+    assert tok.convert_tokens_to_ids(C.SPECIAL_TOKENS) == list(range(len(C.SPECIAL_TOKENS)))
+
+
+def test_saved_folder_loads_and_chat_template_matches_training(tiny_model, tiny_data):
+    from transformers import AutoModelForCausalLM, AutoTokenizer, pipeline
+
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    assert model.config.eos_token_id == tok.eos_token_id == tok.convert_tokens_to_ids(C.EOS_TOKEN)
+    for row in C.read_jsonl(tiny_data)[:20]:
+        trained = T.encode_example(tok, row["instruction"], row["response"])["input_ids"]
+        msgs = [{"role": "user", "content": row["instruction"]}, {"role": "assistant", "content": row["response"]}]
+        assert tok.apply_chat_template(msgs, tokenize=True, return_dict=True)["input_ids"] == trained
+        prompt = tok.apply_chat_template(msgs[:1], add_generation_prompt=True, tokenize=True, return_dict=True)
+        assert trained[: len(prompt["input_ids"])] == prompt["input_ids"]
+    # A system message and earlier turns render as the single-turn training prompt.
+    ins = "pollo, arroz"
+    many = [{"role": "system", "content": "Eres un chef."}, {"role": "user", "content": "hola"},
+            {"role": "assistant", "content": "¿Qué tienes?"}, {"role": "user", "content": ins}]
+    assert tok.apply_chat_template(many, add_generation_prompt=True, tokenize=False) == C.format_prompt(ins)
+    gen = pipeline("text-generation", model=str(tiny_model), device="cpu")
+    out = gen([{"role": "user", "content": ins}], max_new_tokens=8, do_sample=False)
+    assert out[0]["generated_text"][-1]["role"] == "assistant"
+
+
+def test_resume_after_kill_ends_at_same_step(tiny_run, tiny_data, tmp_path):
+    _, _, _ = tiny_run
+    model_dir, work_dir = tmp_path / "model", tmp_path / "work"
+    cmd = [sys.executable, "train_from_scratch.py", "--preset", "tiny", "--data", str(tiny_data),
+           "--output-dir", str(model_dir), "--work-dir", str(work_dir)]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=TEST_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while T.last_complete_checkpoint(work_dir) is None and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = T.last_complete_checkpoint(work_dir)
+    assert killed_at is not None, "no checkpoint was written"
+    assert not model_dir.exists(), "the run finished before it could be killed"
+    resumed = run_script(cmd[1:] + ["--resume"], timeout=300)
+    assert "reanudando desde" in resumed.stdout
+    r = report(model_dir)
+    assert r["resumed_from"] == os.path.basename(killed_at)
+    assert r["steps"] == report(tiny_run[0])["steps"]
+
+
+def test_resume_without_checkpoint_is_a_clean_error(tiny_data, tmp_path):
+    proc = run_script(["train_from_scratch.py", "--preset", "tiny", "--data", tiny_data,
+                       "--work-dir", tmp_path / "none", "--output-dir", tmp_path / "m", "--resume"], check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "--resume" in proc.stderr
+
+
+@pytest.mark.parametrize("content, where", [
+    ('{"instruction": "a", "response": "b"}\n{"instruction": "c", "response": "d"}\n{roto\n', ":3:"),
+    ('{"instruction": "a", "response": "b"}\n["no es un objeto"]\n', ":2:"),
+    ('{"instruction": "a"}\n', ":1:"),
+])
+def test_malformed_dataset_line_is_reported_by_number(tmp_path, content, where):
+    data = tmp_path / "bad.jsonl"
+    data.write_text(content, encoding="utf-8")
+    proc = run_script(["train_from_scratch.py", "--preset", "tiny", "--data", data,
+                       "--output-dir", tmp_path / "m", "--work-dir", tmp_path / "w"], check=False)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0, proc.stderr
+    assert f"bad.jsonl{where}" in proc.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_missing_dataset_is_one_line(tmp_path):
+    proc = run_script(["train_from_scratch.py", "--data", tmp_path / "nada.jsonl"], check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "nada.jsonl" in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+def test_torchrun_two_cpu_processes(tiny_data, tmp_path):
+    model_dir = tmp_path / "model"
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+         "train_from_scratch.py", "--preset", "tiny", "--data", str(tiny_data), "--epochs", "2",
+         "--output-dir", str(model_dir), "--work-dir", str(tmp_path / "work")],
+        cwd=REPO, env=TEST_ENV, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r = report(model_dir)
+    assert r["world_size"] == 2
+    assert "x 2" in proc.stdout  # the schedule line shows two processes

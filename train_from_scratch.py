@@ -1,0 +1,622 @@
+"""Train Chef-Bot from nothing: our own byte-level BPE tokenizer and a randomly initialised GPT-2.
+
+Data -> tokens -> weights, in order:
+  1. read recetas_extended.jsonl (instruction -> response examples) and hold out 5% (fixed seed);
+  2. train a byte-level BPE tokenizer on the training texts, with the special tokens and the
+     chat template from chef_common.py (so training text, apply_chat_template and the GGUF agree);
+  3. build GPT2LMHeadModel(6 layers, 8 heads, 512 dims) with seeded random weights;
+  4. train with the Hugging Face Trainer for 100 epochs, loss on the response tokens only,
+     evaluating the held-out split a few times and checkpointing into a work folder;
+  5. write the best checkpoint (lowest held-out loss) to chef-bot-scratch-final/ atomically, with
+     generation_config.json, the tokenizer, training_report.json and a model card;
+  6. print a greedy sample for one held-out instruction.
+
+Commands:
+  python train_from_scratch.py                        # full run (needs a GPU: minutes on one H100)
+  python train_from_scratch.py --preset tiny          # CPU smoke run, under a minute
+  python train_from_scratch.py --resume               # continue an interrupted run
+  torchrun --nproc_per_node 2 train_from_scratch.py   # data parallel on 2 GPUs (or CPU processes)
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from chef_common import (
+    ASSISTANT_TOKEN,
+    CHAT_TEMPLATE,
+    DATA_FILE,
+    EOS_TOKEN,
+    MODEL_DIR,
+    MODEL_NAME,
+    PAD_TOKEN,
+    SAMPLING_DEFAULTS,
+    SPECIAL_TOKENS,
+    USER_TOKEN,
+    WORK_DIR,
+    ChefError,
+    atomic_write_text,
+    format_example,
+    format_prompt,
+    read_jsonl,
+    run_main,
+)
+
+# ---------------------------------------------------------------------------
+# Defaults (the full model of the project's specification)
+# ---------------------------------------------------------------------------
+PRESETS = {
+    "full": dict(
+        n_layer=6,  # transformer blocks
+        n_head=8,  # attention heads per block
+        n_embd=512,  # embedding / hidden width
+        vocab_size=8192,  # BPE vocabulary: puts the model at ~23M parameters
+        epochs=100,  # full passes over the training split
+        batch_size=128,  # sequences per step (per device)
+        lr=1e-3,  # peak AdamW learning rate (cosine decay after a short warm-up)
+        max_examples=None,  # use the whole dataset
+        evals=10,  # held-out evaluations (and checkpoints) during training
+    ),
+    "tiny": dict(  # a toy model for CPU smoke runs and tests (< 1 minute on 2 cores)
+        n_layer=2,
+        n_head=2,
+        n_embd=64,
+        vocab_size=1024,
+        epochs=8,
+        batch_size=16,
+        lr=3e-3,
+        max_examples=300,
+        evals=4,
+    ),
+}
+SEED = 1234  # data split, tokenizer, weight initialisation and batch order
+HOLDOUT_FRACTION = 0.05  # share of the examples kept out of training to measure generalisation
+WARMUP = 0.02  # fraction of the steps spent warming the learning rate up
+WEIGHT_DECAY = 0.1
+DROPOUT = 0.1
+SAVE_DTYPE = "float16"  # weights of the final folder: 16 bits halve the size, lossless for inference
+CONTEXT_MULTIPLE = 256  # n_positions is rounded up to this (llama.cpp rounds the context too)
+PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}  # dense bf16, for MFU
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+def split_examples(rows, seed, holdout_fraction):
+    """Deterministic train / held-out split of the examples."""
+    import random
+
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    n_hold = max(1, round(len(rows) * holdout_fraction))
+    held = sorted(order[:n_hold])
+    train = sorted(order[n_hold:])
+    return [rows[i] for i in train], [rows[i] for i in held]
+
+
+def file_sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Tokenizer
+# ---------------------------------------------------------------------------
+def train_tokenizer(texts, vocab_size, model_max_length):
+    """Byte-level BPE from scratch, set up so llama.cpp's `gpt-2` pre-tokenizer matches it exactly."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=SPECIAL_TOKENS,  # ids 0..3, fixed order
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),  # all 256 bytes: any text encodes
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer)
+    return wrap_tokenizer(tok, model_max_length)
+
+
+def wrap_tokenizer(tok, model_max_length):
+    """A transformers tokenizer carrying our special tokens and chat template."""
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token=EOS_TOKEN,
+        eos_token=EOS_TOKEN,
+        pad_token=PAD_TOKEN,
+        additional_special_tokens=[USER_TOKEN, ASSISTANT_TOKEN],
+        model_max_length=model_max_length,
+        chat_template=CHAT_TEMPLATE,
+        clean_up_tokenization_spaces=False,  # decode must give back the exact text
+    )
+
+
+def check_round_trip(tokenizer, texts):
+    """The tokenizer must give back exactly the text it was given."""
+    for text in texts:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        back = tokenizer.decode(ids)
+        if back != text:
+            raise ChefError(f"el tokenizador no devuelve el mismo texto: {text[:60]!r} -> {back[:60]!r}")
+
+
+def encode_example(tokenizer, instruction, response):
+    """Token ids of one example and its labels (-100 on the prompt: loss on the response only)."""
+    ids = tokenizer(format_example(instruction, response), add_special_tokens=False)["input_ids"]
+    n_prompt = len(tokenizer(format_prompt(instruction), add_special_tokens=False)["input_ids"])
+    labels = [-100] * n_prompt + ids[n_prompt:]
+    return {"input_ids": ids, "labels": labels}
+
+
+class PadCollator:
+    """Right-pads a batch; no attention mask, so SDPA keeps its fast causal path.
+
+    With right padding a real token never attends to a pad (pads come after it), and the
+    pads carry label -100, so the loss is exactly that of the unpadded examples.
+    """
+
+    def __init__(self, pad_id, multiple=64):
+        self.pad_id, self.multiple = pad_id, multiple
+
+    def __call__(self, features):
+        import torch
+
+        longest = max(len(f["input_ids"]) for f in features)
+        width = -(-longest // self.multiple) * self.multiple
+        ids = torch.full((len(features), width), self.pad_id, dtype=torch.long)
+        labels = torch.full((len(features), width), -100, dtype=torch.long)
+        for row, f in enumerate(features):
+            n = len(f["input_ids"])
+            ids[row, :n] = torch.tensor(f["input_ids"])
+            labels[row, :n] = torch.tensor(f["labels"])
+        return {"input_ids": ids, "labels": labels}
+
+
+# ---------------------------------------------------------------------------
+# Model
+# ---------------------------------------------------------------------------
+def build_config(tokenizer, n_layer, n_head, n_embd, n_positions):
+    from transformers import GPT2Config
+
+    eos = tokenizer.convert_tokens_to_ids(EOS_TOKEN)
+    return GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=n_positions,
+        n_embd=n_embd,
+        n_layer=n_layer,
+        n_head=n_head,
+        activation_function="gelu_pytorch_tanh",  # tanh GELU in one kernel: what llama.cpp computes
+        resid_pdrop=DROPOUT,
+        embd_pdrop=DROPOUT,
+        attn_pdrop=DROPOUT,
+        bos_token_id=eos,
+        eos_token_id=eos,
+        pad_token_id=tokenizer.convert_tokens_to_ids(PAD_TOKEN),
+        tie_word_embeddings=True,
+    )
+
+
+def build_model(config, seed):
+    """GPT-2 with seeded random weights (nothing pretrained)."""
+    from transformers import AutoModelForCausalLM, set_seed
+
+    set_seed(seed)  # before building: the Trainer seeds only later
+    return AutoModelForCausalLM.from_config(config, attn_implementation="sdpa")
+
+
+def count_parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def default_parameter_count(vocab_size=None, n_positions=512):
+    """Parameters of the default architecture, built on the meta device (no memory, no training)."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    p = PRESETS["full"]
+    config = GPT2Config(vocab_size=vocab_size or p["vocab_size"], n_positions=n_positions,
+                        n_embd=p["n_embd"], n_layer=p["n_layer"], n_head=p["n_head"])
+    with torch.device("meta"):
+        return count_parameters(GPT2LMHeadModel(config))
+
+
+def flops_per_token(config, seq_len):
+    """Training FLOPs per token: 6N for the weights plus attention (PaLM appendix B)."""
+    n = config.n_layer * 12 * config.n_embd**2 + config.vocab_size * config.n_embd
+    return 6 * n + 12 * config.n_layer * config.n_embd * seq_len
+
+
+def hardware_name():
+    import torch
+
+    if torch.cuda.is_available():
+        return f"{torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "Apple MPS"
+    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)"
+
+
+def peak_flops():
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    name = torch.cuda.get_device_name(0)
+    return next((v for k, v in PEAK_FLOPS.items() if k in name), None)
+
+
+# ---------------------------------------------------------------------------
+# Checkpoints and the output folder
+# ---------------------------------------------------------------------------
+def last_complete_checkpoint(work_dir):
+    """Newest checkpoint-N folder with trainer_state.json (written last, so the save finished)."""
+    work_dir = Path(work_dir)
+    if not work_dir.is_dir():
+        return None
+    found = [(int(p.name.split("-")[1]), p) for p in work_dir.glob("checkpoint-*")
+             if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file()]
+    return str(max(found)[1]) if found else None
+
+
+def write_model_folder(output_dir, model, tokenizer, gen_config, report, card):
+    """Write everything into a temporary folder, then swap it in: never a half-written model."""
+    import torch
+
+    output_dir = Path(output_dir).resolve()
+    tmp = output_dir.with_name(f"{output_dir.name}.tmp-{os.getpid()}")
+    old = output_dir.with_name(f"{output_dir.name}.old-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model = model.to(getattr(torch, SAVE_DTYPE))
+    model.config.dtype = SAVE_DTYPE
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    gen_config.save_pretrained(tmp)
+    atomic_write_text(tmp / "training_report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(tmp / "README.md", card)
+    if output_dir.exists():
+        os.replace(output_dir, old)
+    os.replace(tmp, output_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def model_card(report):
+    r = report
+    rows = "\n".join(
+        f"| {e['epoch']:.1f} | {e['step']} | {e['train_loss'] if e['train_loss'] is not None else '-'} | {e['eval_loss']:.4f} |"
+        for e in r["evaluations"]
+    )
+    a = r["architecture"]
+    return f"""---
+language: es
+license: mit
+library_name: transformers
+pipeline_tag: text-generation
+tags: [gpt2, from-scratch, cooking, spanish]
+---
+# {MODEL_NAME}
+
+A GPT-2 trained **from random weights** on {r['data']['train_examples']} synthetic Spanish recipes
+(`{r['data']['file']}`), with its own byte-level BPE tokenizer. Given ingredients, it writes a
+recipe in Spanish. Made by `train_from_scratch.py` of the Chef-Bot project.
+
+## Architecture
+| | |
+| --- | --- |
+| layers / heads / width | {a['n_layer']} / {a['n_head']} / {a['n_embd']} |
+| context | {a['n_positions']} tokens |
+| vocabulary | {a['vocab_size']} (byte-level BPE, trained on the data) |
+| parameters | {r['parameters']:,} |
+| weights stored as | {SAVE_DTYPE} |
+
+## Training
+| | |
+| --- | --- |
+| data | {r['data']['train_examples']} training / {r['data']['heldout_examples']} held-out examples (sha256 `{r['data']['sha256'][:12]}`) |
+| epochs | {r['epochs']} ({r['steps']} steps of {r['batch_size']} x {r['world_size']} sequences) |
+| learning rate | {r['lr']} peak, cosine, AdamW, weight decay {WEIGHT_DECAY}, dropout {DROPOUT} |
+| tokens seen | {r['tokens_seen']:,} (response-loss tokens: {r['loss_tokens_seen']:,}) |
+| time | {r['train_seconds']:.0f} s on {r['hardware']} |
+| throughput | {r['tokens_per_second']:,.0f} tokens/s{f", MFU {r['mfu']:.1%}" if r.get('mfu') else ""} |
+| shipped checkpoint | step {r['shipped_step']} (epoch {r['shipped_epoch']:.1f}), lowest held-out loss {r['best_eval_loss']:.4f} |
+
+Loss is computed on the response tokens only. Held-out loss during training:
+
+| epoch | step | train loss | held-out loss |
+| --- | --- | --- | --- |
+{rows}
+
+## Use
+```bash
+python inference_scratch.py            # chat in the terminal
+python convert_to_gguf.py              # export for llama.cpp / LM Studio
+```
+
+<!-- evaluation:start -->
+Not evaluated yet: run `python evaluate.py`.
+<!-- evaluation:end -->
+"""
+
+
+def get_tokenizer(args, targs, train_rows, data_sha, log=print):
+    """Train the tokenizer (main process first; the others and --resume load its saved copy)."""
+    from transformers import AutoTokenizer
+
+    work_dir = Path(args.work_dir)
+    tok_dir = work_dir / "tokenizer"
+    is_main = targs.process_index == 0
+    with targs.main_process_first(desc="tokenizer"):
+        meta_file = tok_dir / "chef_meta.json"
+        meta = json.loads(meta_file.read_text()) if meta_file.is_file() else None
+        wanted = {"data_sha256": data_sha, "vocab_size": PRESETS[args.preset]["vocab_size"], "seed": args.seed,
+                  "max_examples": args.max_examples}
+        if args.resume and meta != wanted:
+            raise ChefError(f"--resume: {work_dir} se entrenó con otros datos o ajustes; empieza sin --resume")
+        if meta == wanted and (args.resume or not is_main):
+            return AutoTokenizer.from_pretrained(tok_dir)
+        t0 = time.time()
+        texts = [t for r in train_rows for t in (r["instruction"], r["response"])]
+        tokenizer = train_tokenizer(texts, PRESETS[args.preset]["vocab_size"], model_max_length=1 << 30)
+        check_round_trip(tokenizer, texts[:200] + ["¿Qué tal?  ¡Añade 2½ tazas de piñones!\n\tÑandú"])
+        if is_main:
+            if not args.resume and work_dir.exists():
+                shutil.rmtree(work_dir)  # a fresh run starts from an empty work folder
+            tokenizer.save_pretrained(tok_dir)
+            atomic_write_text(meta_file, json.dumps(wanted))
+        log(f"tokenizador: BPE de {len(tokenizer)} tokens entrenado en {time.time() - t0:.1f} s")
+        return tokenizer
+
+
+def training_kwargs(args, work_dir, cuda):
+    """TrainingArguments shared by the training run and the benchmark (steps set by the caller)."""
+    import torch
+
+    return dict(
+        output_dir=str(work_dir),
+        per_device_train_batch_size=args.batch_size,
+        per_device_eval_batch_size=args.batch_size,
+        learning_rate=args.lr,
+        num_train_epochs=args.epochs,
+        lr_scheduler_type="cosine",
+        warmup_steps=WARMUP,
+        weight_decay=WEIGHT_DECAY,
+        max_grad_norm=1.0,
+        optim="adamw_torch_fused" if cuda else "adamw_torch",
+        # Without a GPU, say so: then torchrun runs data-parallel CPU processes over gloo.
+        use_cpu=not cuda and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
+        ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
+        bf16=cuda and torch.cuda.is_bf16_supported(),
+        tf32=cuda,
+        eval_strategy="steps",
+        save_strategy="steps",
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
+        prediction_loss_only=True,
+        logging_nan_inf_filter=False,  # the filter syncs the GPU every step
+        train_sampling_strategy="group_by_length",  # similar lengths per batch: little padding
+        report_to="none",
+        seed=args.seed,
+        data_seed=args.seed,
+        dataloader_pin_memory=cuda,
+        disable_tqdm=not sys.stderr.isatty(),
+        remove_unused_columns=False,
+        ddp_find_unused_parameters=False,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Entrena Chef-Bot desde cero: tokenizador BPE propio y GPT-2 con pesos aleatorios.",
+        epilog="Ejemplos: python train_from_scratch.py | python train_from_scratch.py --preset tiny | "
+        "python train_from_scratch.py --resume",
+    )
+    parser.add_argument("--data", type=Path, default=DATA_FILE, help="fichero JSONL de recetas (por defecto: %(default)s)")
+    parser.add_argument("--output-dir", type=Path, default=MODEL_DIR, help="carpeta del modelo final (por defecto: %(default)s)")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help=f"carpeta de checkpoints (por defecto: {WORK_DIR} o, con --preset tiny, {WORK_DIR}-tiny)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="full",
+                        help="full: el modelo del proyecto (6 capas, 8 cabezas, 512 dims); tiny: modelo diminuto para probar en CPU")
+    parser.add_argument("--epochs", type=float, default=None, help="épocas (por defecto: 100; tiny: 8)")
+    parser.add_argument("--batch-size", type=int, default=None, help="secuencias por paso y dispositivo (por defecto: 128; tiny: 16)")
+    parser.add_argument("--lr", type=float, default=None, help="tasa de aprendizaje máxima (por defecto: 1e-3; tiny: 3e-3)")
+    parser.add_argument("--seed", type=int, default=SEED, help="semilla de la partición, el tokenizador y los pesos (por defecto: %(default)s)")
+    parser.add_argument("--max-examples", type=int, default=None, help="usar solo los N primeros ejemplos (por defecto: todos; tiny: 300)")
+    parser.add_argument("--resume", action="store_true", help="continuar el entrenamiento interrumpido desde su último checkpoint completo")
+    args = parser.parse_args(argv)
+    preset = PRESETS[args.preset]
+    for key in ("epochs", "batch_size", "lr", "max_examples"):
+        if getattr(args, key) is None:
+            setattr(args, key, preset[key])
+    if args.work_dir is None:
+        args.work_dir = WORK_DIR if args.preset == "full" else WORK_DIR.with_name(WORK_DIR.name + "-tiny")
+    if args.epochs <= 0 or args.batch_size <= 0 or args.lr <= 0:
+        parser.error("--epochs, --batch-size y --lr deben ser positivos")
+    if args.max_examples is not None and args.max_examples < 20:
+        parser.error("--max-examples necesita al menos 20 ejemplos")
+    return args
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+def main(argv=None):
+    args = parse_args(argv)
+    preset = PRESETS[args.preset]
+    t_start = time.time()
+
+    import torch
+    from transformers import GenerationConfig, Trainer, TrainingArguments
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # our own lines say what happens; keep transformers' chatter out
+    hf_logging.disable_progress_bar()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    cuda = torch.cuda.is_available()
+
+    # -- data --------------------------------------------------------------
+    rows = read_jsonl(args.data)
+    if args.max_examples:
+        rows = rows[: args.max_examples]
+    train_rows, held_rows = split_examples(rows, args.seed, HOLDOUT_FRACTION)
+    data_sha = file_sha256(args.data)
+    work_dir = Path(args.work_dir)
+    checkpoint = last_complete_checkpoint(work_dir) if args.resume else None
+    if args.resume and checkpoint is None:
+        raise ChefError(f"--resume: no hay ningún checkpoint completo en {work_dir}; empieza sin --resume")
+
+    # TrainingArguments sets up torch.distributed under torchrun; build them early so the
+    # main process can train the tokenizer while the others wait for it.
+    # Steps are known only once the data is tokenised: placeholders now, fixed below.
+    targs_kwargs = training_kwargs(args, work_dir, cuda)
+    targs = TrainingArguments(eval_steps=1, save_steps=1, logging_steps=1, **targs_kwargs)
+    is_main = targs.process_index == 0
+    log = print if is_main else (lambda *a, **k: None)
+    log(f"datos: {args.data} ({len(train_rows)} de entrenamiento, {len(held_rows)} reservados)")
+
+    # -- tokenizer (trained by the main process first, reused on resume) --------
+    tokenizer = get_tokenizer(args, targs, train_rows, data_sha, log)
+
+    # -- tokenise the examples -------------------------------------------------
+    train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
+    held_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in held_rows]
+    longest = max(len(x["input_ids"]) for x in train_ds + held_ds)
+    n_positions = -(-longest // CONTEXT_MULTIPLE) * CONTEXT_MULTIPLE
+    tokenizer.model_max_length = n_positions
+    longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
+
+    # -- model -------------------------------------------------------------------
+    config = build_config(tokenizer, preset["n_layer"], preset["n_head"], preset["n_embd"], n_positions)
+    model = build_model(config, args.seed)
+    n_params = count_parameters(model)
+    log(f"modelo: GPT-2 {config.n_layer} capas, {config.n_head} cabezas, {config.n_embd} dims, "
+        f"contexto {n_positions}, vocabulario {config.vocab_size}: {n_params:,} parámetros ({n_params / 1e6:.1f} M)")
+
+    # -- schedule ------------------------------------------------------------------
+    world = max(1, targs.world_size)
+    steps_per_epoch = math.ceil(len(train_ds) / (args.batch_size * world))
+    total_steps = math.ceil(steps_per_epoch * args.epochs)
+    eval_every = max(1, math.ceil(total_steps / preset["evals"]))
+    targs = TrainingArguments(eval_steps=eval_every, save_steps=eval_every,
+                              logging_steps=max(1, min(100, total_steps // 50)), **targs_kwargs)
+    log(f"entrenamiento: {args.epochs:g} épocas, {total_steps} pasos de {args.batch_size} x {world}, "
+        f"evaluación cada {eval_every} pasos, en {hardware_name()}")
+
+    trainer = Trainer(
+        model=model,
+        args=targs,
+        train_dataset=train_ds,
+        eval_dataset=held_ds,
+        data_collator=PadCollator(tokenizer.pad_token_id, multiple=8 if cuda else 64),
+        processing_class=tokenizer,
+    )
+    if checkpoint:
+        log(f"reanudando desde {checkpoint}")
+    t_train = time.time()
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    train_seconds = time.time() - t_train
+    final_eval = trainer.evaluate()  # of the best checkpoint, reloaded by load_best_model_at_end
+
+    if not trainer.is_world_process_zero():
+        return
+
+    # -- report ----------------------------------------------------------------------
+    state = trainer.state
+    # The state's history includes the steps before a resume (restored from the checkpoint).
+    train_hist = {h["step"]: round(h["loss"], 4) for h in state.log_history if "loss" in h}
+    evaluations = []
+    for h in state.log_history:
+        if "eval_loss" in h:
+            near = [s for s in train_hist if s <= h["step"]]
+            evaluations.append({"step": h["step"], "epoch": round(h["epoch"], 2),
+                                "train_loss": train_hist[max(near)] if near else None,
+                                "eval_loss": round(h["eval_loss"], 4)})
+    best_step = int(Path(state.best_model_checkpoint).name.split("-")[1]) if state.best_model_checkpoint else state.global_step
+    tokens_per_epoch = sum(len(x["input_ids"]) for x in train_ds)
+    loss_tokens_per_epoch = sum(sum(1 for t in x["labels"] if t != -100) for x in train_ds)
+    tokens_seen = int(tokens_per_epoch * args.epochs)
+    steps_run = state.global_step - (int(Path(checkpoint).name.split("-")[1]) if checkpoint else 0)
+    tokens_this_run = tokens_seen * steps_run / max(1, state.global_step)
+    tps = tokens_this_run / train_seconds
+    mean_len = tokens_per_epoch / len(train_ds)
+    peak = peak_flops()
+    mfu = tps * flops_per_token(config, mean_len) / (peak * world) if peak else None
+    report = {
+        "model": MODEL_NAME,
+        "preset": args.preset,
+        "data": {"file": Path(args.data).name, "sha256": data_sha, "train_examples": len(train_ds),
+                 "heldout_examples": len(held_ds), "tokens_per_epoch": tokens_per_epoch,
+                 "longest_example_tokens": longest},
+        "architecture": {k: getattr(config, k) for k in ("n_layer", "n_head", "n_embd", "n_positions", "vocab_size")},
+        "parameters": n_params,
+        "epochs": args.epochs,
+        "steps": state.global_step,
+        "batch_size": args.batch_size,
+        "world_size": world,
+        "lr": args.lr,
+        "seed": args.seed,
+        "tokens_seen": tokens_seen,
+        "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
+        "train_seconds": round(train_seconds, 1),
+        "resumed_from": checkpoint and Path(checkpoint).name,
+        "tokens_per_second": round(tps),
+        "mfu": round(mfu, 4) if mfu else None,
+        "hardware": hardware_name(),
+        "software": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},
+        "final_train_loss": round(result.training_loss, 4),
+        "train_loss_history": [{"step": s, "loss": l} for s, l in sorted(train_hist.items())],
+        "evaluations": evaluations,
+        "best_eval_loss": round(final_eval["eval_loss"], 4),
+        "shipped_step": best_step,
+        "shipped_epoch": round(best_step / steps_per_epoch, 2),
+    }
+    gen_config = GenerationConfig(
+        eos_token_id=config.eos_token_id,
+        pad_token_id=config.pad_token_id,
+        bos_token_id=config.bos_token_id,
+        do_sample=True,
+        max_new_tokens=min(SAMPLING_DEFAULTS["max_new_tokens"], n_positions - longest_prompt),
+        temperature=SAMPLING_DEFAULTS["temperature"],
+        top_k=SAMPLING_DEFAULTS["top_k"],
+        top_p=SAMPLING_DEFAULTS["top_p"],
+        repetition_penalty=SAMPLING_DEFAULTS["repetition_penalty"],
+    )
+    model = trainer.model
+    model.generation_config = gen_config
+    write_model_folder(args.output_dir, model, tokenizer, gen_config, report, model_card(report))
+    log(f"modelo guardado en {args.output_dir} (checkpoint del paso {best_step}, pérdida reservada "
+        f"{report['best_eval_loss']:.4f}); {train_seconds:.0f} s de entrenamiento, {tps:,.0f} tokens/s"
+        + (f", MFU {mfu:.1%}" if mfu else ""))
+
+    # -- check: a greedy sample for one held-out instruction ----------------------------
+    from chef_common import load_model
+
+    device = "cuda" if cuda else "cpu"
+    model, tokenizer = load_model(args.output_dir, device=device)
+    instruction = held_rows[0]["instruction"]
+    prompt = tokenizer.apply_chat_template([{"role": "user", "content": instruction}],
+                                           add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    with torch.inference_mode():
+        out = model.generate(prompt["input_ids"].to(device), do_sample=False,
+                             max_new_tokens=gen_config.max_new_tokens, pad_token_id=config.pad_token_id)
+    answer = tokenizer.decode(out[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True)
+    log(f"\nmuestra (greedy) para una petición reservada: {instruction!r}\n{answer}")
+    log(f"\nlisto en {time.time() - t_start:.0f} s.")
+
+
+if __name__ == "__main__":
+    run_main(main)
