@@ -198,6 +198,7 @@ def load_model(model_dir=MODEL_DIR, device: str = "cpu", dtype=None):
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar in the chat
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
     except Exception as err:  # noqa: BLE001 - any failure here means a broken folder

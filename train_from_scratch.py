@@ -279,6 +279,7 @@ def write_model_folder(output_dir, model, tokenizer, gen_config, report, card):
     shutil.rmtree(tmp, ignore_errors=True)
     model = model.to(getattr(torch, SAVE_DTYPE))
     model.config.dtype = SAVE_DTYPE
+    model.config.use_cache = True  # the Trainer switches the KV cache off; generation needs it
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     gen_config.save_pretrained(tmp)
@@ -529,6 +530,7 @@ def main(argv=None):
     t_train = time.time()
     result = trainer.train(resume_from_checkpoint=checkpoint)
     train_seconds = time.time() - t_train
+    history = list(trainer.state.log_history)  # before the final evaluate() appends to it
     final_eval = trainer.evaluate()  # of the best checkpoint, reloaded by load_best_model_at_end
 
     if not trainer.is_world_process_zero():
@@ -537,9 +539,9 @@ def main(argv=None):
     # -- report ----------------------------------------------------------------------
     state = trainer.state
     # The state's history includes the steps before a resume (restored from the checkpoint).
-    train_hist = {h["step"]: round(h["loss"], 4) for h in state.log_history if "loss" in h}
+    train_hist = {h["step"]: round(h["loss"], 4) for h in history if "loss" in h}
     evaluations = []
-    for h in state.log_history:
+    for h in history:
         if "eval_loss" in h:
             near = [s for s in train_hist if s <= h["step"]]
             evaluations.append({"step": h["step"], "epoch": round(h["epoch"], 2),
