@@ -16,8 +16,10 @@ It imports neither torch nor transformers at module level, so the GGUF converter
 must run without torch) can use it too.
 """
 
+import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -109,6 +111,40 @@ def run_main(main) -> None:
     except KeyboardInterrupt:
         print("\ninterrumpido.", file=sys.stderr)
         sys.exit(130)
+
+
+# argparse's own messages are English; these cover the errors a user can hit.
+ARGPARSE_MESSAGES = [
+    (r"^unrecognized arguments: (.*)$", r"opciones no reconocidas: \1"),
+    (r"^argument (\S+): invalid int value: (.*)$", r"\1 necesita un número entero (recibido: \2)"),
+    (r"^argument (\S+): invalid float value: (.*)$", r"\1 necesita un número (recibido: \2)"),
+    (r"^argument (\S+): invalid choice: (.*)$", r"\1: valor no válido: \2"),
+    (r"^argument (\S+): expected one argument$", r"\1 necesita un valor"),
+    (r"^the following arguments are required: (.*)$", r"faltan las opciones: \1"),
+]
+
+
+class SpanishHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="uso: ")
+
+
+class SpanishParser(argparse.ArgumentParser):
+    """argparse in Spanish that reports a bad flag as one line (through ChefError)."""
+
+    def error(self, message):
+        for pattern, replacement in ARGPARSE_MESSAGES:
+            message = re.sub(pattern, replacement, message)
+        raise ChefError(f"{message} (usa --help para ver las opciones)")
+
+
+def make_parser(description: str, epilog: str = None) -> SpanishParser:
+    """The argument parser every script uses: Spanish help, one-line errors."""
+    parser = SpanishParser(description=description, epilog=epilog, add_help=False,
+                           formatter_class=SpanishHelpFormatter)
+    parser._optionals.title = "opciones"
+    parser.add_argument("-h", "--help", action="help", help="muestra esta ayuda y termina")
+    return parser
 
 
 def atomic_write_text(path, text: str) -> None:

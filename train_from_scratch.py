@@ -18,7 +18,6 @@ Commands:
   torchrun --nproc_per_node 2 train_from_scratch.py   # data parallel on 2 GPUs (or CPU processes)
 """
 
-import argparse
 import hashlib
 import json
 import math
@@ -45,6 +44,7 @@ from chef_common import (
     atomic_write_text,
     format_example,
     format_prompt,
+    make_parser,
     read_jsonl,
     run_main,
 )
@@ -69,11 +69,11 @@ PRESETS = {
         n_head=2,
         n_embd=64,
         vocab_size=1024,
-        epochs=8,
+        epochs=6,
         batch_size=16,
         lr=3e-3,
-        max_examples=300,
-        evals=4,
+        max_examples=240,
+        evals=3,
     ),
 }
 SEED = 1234  # data split, tokenizer, weight initialisation and batch order
@@ -421,7 +421,8 @@ def training_kwargs(args, work_dir, cuda):
 # Command line
 # ---------------------------------------------------------------------------
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
+    F, Y = PRESETS["full"], PRESETS["tiny"]
+    parser = make_parser(
         description="Entrena Chef-Bot desde cero: tokenizador BPE propio y GPT-2 con pesos aleatorios.",
         epilog="Ejemplos: python train_from_scratch.py | python train_from_scratch.py --preset tiny | "
         "python train_from_scratch.py --resume",
@@ -432,11 +433,11 @@ def parse_args(argv=None):
                         help=f"carpeta de checkpoints (por defecto: {WORK_DIR} o, con --preset tiny, {WORK_DIR}-tiny)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="full",
                         help="full: el modelo del proyecto (6 capas, 8 cabezas, 512 dims); tiny: modelo diminuto para probar en CPU")
-    parser.add_argument("--epochs", type=float, default=None, help="épocas (por defecto: 100; tiny: 8)")
-    parser.add_argument("--batch-size", type=int, default=None, help="secuencias por paso y dispositivo (por defecto: 128; tiny: 16)")
-    parser.add_argument("--lr", type=float, default=None, help="tasa de aprendizaje máxima (por defecto: 1e-3; tiny: 3e-3)")
+    parser.add_argument("--epochs", type=float, default=None, help=f"épocas (por defecto: {F['epochs']}; tiny: {Y['epochs']})")
+    parser.add_argument("--batch-size", type=int, default=None, help=f"secuencias por paso y dispositivo (por defecto: {F['batch_size']}; tiny: {Y['batch_size']})")
+    parser.add_argument("--lr", type=float, default=None, help=f"tasa de aprendizaje máxima (por defecto: {F['lr']:g}; tiny: {Y['lr']:g})")
     parser.add_argument("--seed", type=int, default=SEED, help="semilla de la partición, el tokenizador y los pesos (por defecto: %(default)s)")
-    parser.add_argument("--max-examples", type=int, default=None, help="usar solo los N primeros ejemplos (por defecto: todos; tiny: 300)")
+    parser.add_argument("--max-examples", type=int, default=None, help=f"usar solo los N primeros ejemplos (por defecto: todos; tiny: {Y['max_examples']})")
     parser.add_argument("--resume", action="store_true", help="continuar el entrenamiento interrumpido desde su último checkpoint completo")
     args = parser.parse_args(argv)
     preset = PRESETS[args.preset]
@@ -446,9 +447,9 @@ def parse_args(argv=None):
     if args.work_dir is None:
         args.work_dir = WORK_DIR if args.preset == "full" else WORK_DIR.with_name(WORK_DIR.name + "-tiny")
     if args.epochs <= 0 or args.batch_size <= 0 or args.lr <= 0:
-        parser.error("--epochs, --batch-size y --lr deben ser positivos")
+        raise ChefError("--epochs, --batch-size y --lr deben ser positivos")
     if args.max_examples is not None and args.max_examples < 20:
-        parser.error("--max-examples necesita al menos 20 ejemplos")
+        raise ChefError("--max-examples necesita al menos 20 ejemplos")
     return args
 
 

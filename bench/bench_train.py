@@ -18,7 +18,6 @@ Variants:
   compile    torch_compile=True
 """
 
-import argparse
 import json
 import sys
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import train_from_scratch as T  # noqa: E402
-from chef_common import DATA_FILE, read_jsonl, run_main  # noqa: E402
+from chef_common import DATA_FILE, make_parser, read_jsonl, run_main  # noqa: E402
 
 VARIANTS = {
     "default": {},
@@ -112,7 +111,7 @@ def run_variant(name, overrides, base, steps, warmup):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Mide el rendimiento del entrenamiento (tokens/s, MFU).")
+    parser = make_parser("Mide el rendimiento del entrenamiento (tokens/s, MFU).")
     parser.add_argument("--data", type=Path, default=DATA_FILE, help="fichero JSONL (por defecto: %(default)s)")
     parser.add_argument("--preset", choices=sorted(T.PRESETS), default="full", help="configuración (por defecto: full)")
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS),

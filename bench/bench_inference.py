@@ -1,0 +1,223 @@
+"""Chat speed on CPU: time to first token and tokens per second, next to llama.cpp.
+
+Measures inference_scratch.generate_tokens (the chat's loop: KV cache, hand-written
+sampling) greedily and with the chat's default sampling, transformers' `generate` for
+reference, and llama.cpp (llama-cpp-python) on the same weights converted to GGUF f16 when
+it is installed. Time to first token runs from the request's text (template rendering and
+tokenisation included) to the first new token id; tokens/s is measured over the tokens
+after it. The end token is ignored, so every run writes exactly --tokens tokens.
+
+  python bench/bench_inference.py                     # chef-bot-scratch-final/
+  python bench/bench_inference.py --model DIR --tokens 300 --threads 1
+  python bench/bench_inference.py --random            # a random model of the default size (no llama.cpp)
+  python bench/bench_inference.py --gguf chef-bot-scratch.gguf   # an existing GGUF, no conversion
+  python bench/bench_inference.py --no-llama --json bench/results/inference.json
+"""
+
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+import inference_scratch as chat  # noqa: E402
+from chef_common import MODEL_DIR, SAMPLING_DEFAULTS, ChefError, make_parser, run_main  # noqa: E402
+
+# ---------------------------------------------------------------------------
+# Defaults
+# ---------------------------------------------------------------------------
+TOKENS = 200  # new tokens per run
+REPEATS = 5  # timed runs per engine (the median is reported), after one warm-up run
+REQUEST = chat.EXAMPLE
+RANDOM_PROMPT_TOKENS = 12  # about the length of a rendered request
+RANDOM_CONTEXT = 512  # n_positions of the --random model (the trained one's is rounded to 256)
+CONVERTER = REPO / "convert_to_gguf.py"
+
+
+# ---------------------------------------------------------------------------
+# Models and prompts
+# ---------------------------------------------------------------------------
+def random_model():
+    """A randomly initialised GPT-2 of the default architecture (train_from_scratch's 'full' preset)."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    import train_from_scratch as T
+
+    p = T.PRESETS["full"]
+    config = GPT2Config(vocab_size=p["vocab_size"], n_positions=RANDOM_CONTEXT, n_embd=p["n_embd"],
+                        n_layer=p["n_layer"], n_head=p["n_head"], activation_function="gelu_pytorch_tanh",
+                        bos_token_id=0, eos_token_id=0)
+    torch.manual_seed(0)
+    return GPT2LMHeadModel(config).eval()
+
+
+def prompt_maker(tokenizer, model):
+    """A function giving the prompt ids for the request: from its text, or random ids for --random."""
+    if tokenizer is None:
+        ids = torch.randint(4, model.config.vocab_size, (RANDOM_PROMPT_TOKENS,)).tolist()
+        return lambda: ids
+    budget = model.config.max_position_embeddings - TOKENS
+    return lambda: chat.build_prompt(tokenizer, REQUEST, budget)[0]
+
+
+# ---------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------
+def time_stream(start_stream, tokens):
+    """(seconds to the first token, tokens/s after it) for one run of a token iterator."""
+    t0 = time.perf_counter()
+    stream = start_stream()
+    next(stream)
+    t_first = time.perf_counter()
+    for n, _ in enumerate(stream, start=2):
+        if n == tokens:
+            break
+    t_end = time.perf_counter()
+    return t_first - t0, (tokens - 1) / (t_end - t_first)
+
+
+def measure(name, start_stream, tokens, repeats):
+    time_stream(start_stream, tokens)  # warm-up: first-call allocations, caches
+    runs = [time_stream(start_stream, tokens) for _ in range(repeats)]
+    result = {
+        "engine": name,
+        "first_token_ms": round(1000 * statistics.median(r[0] for r in runs), 1),
+        "tokens_per_s": round(statistics.median(r[1] for r in runs), 1),
+    }
+    print(f"  {name:<34} {result['first_token_ms']:>9.1f} ms {result['tokens_per_s']:>10.1f}", flush=True)
+    return result
+
+
+def ours(model, make_prompt, tokens, **sampling):
+    def start():
+        return chat.generate_tokens(model, make_prompt(), max_new_tokens=tokens, eos_token_id=None,
+                                    generator=torch.Generator().manual_seed(0), **sampling)
+    return start
+
+
+def hf_generate(model, make_prompt, tokens, repeats):
+    """transformers' generate: total time only (it returns all tokens at once)."""
+    def once():
+        ids = torch.tensor([make_prompt()])
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            model.generate(ids, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False,
+                           pad_token_id=model.config.eos_token_id)
+        return tokens / (time.perf_counter() - t0)
+
+    once()
+    rate = round(statistics.median(once() for _ in range(repeats)), 1)
+    print(f"  {'transformers generate, voraz':<34} {'-':>12} {rate:>10.1f}  (incluye el primer token)", flush=True)
+    return {"engine": "transformers generate, voraz", "first_token_ms": None, "tokens_per_s": rate}
+
+
+# ---------------------------------------------------------------------------
+# llama.cpp
+# ---------------------------------------------------------------------------
+def llama_results(args, model, tokenizer, make_prompt):
+    """llama.cpp on the same weights, or None with the reason printed."""
+    if args.no_llama:
+        return None
+    if args.random:
+        print("llama.cpp: omitido (el modelo de --random no tiene tokenizador que convertir)")
+        return None
+    try:
+        import llama_cpp
+    except ImportError:
+        print("llama.cpp: omitido (llama-cpp-python no está instalado: pip install -r requirements-dev.txt)")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        gguf = args.gguf
+        if gguf is None:
+            if not CONVERTER.is_file():
+                print(f"llama.cpp: omitido (falta {CONVERTER.name} para convertir el modelo)")
+                return None
+            gguf = Path(tmp) / "chef-bot.gguf"
+            proc = subprocess.run([sys.executable, str(CONVERTER), "--model", str(args.model), "--output", str(gguf),
+                                   "--outtype", "f16"], capture_output=True, text=True)
+            if proc.returncode != 0:
+                last = (proc.stderr.strip() or proc.stdout.strip() or "sin mensaje").splitlines()[-1]
+                print(f"llama.cpp: omitido (la conversión a GGUF falló: {last})")
+                return None
+        llm = llama_cpp.Llama(str(gguf), n_ctx=model.config.max_position_embeddings, n_threads=args.threads,
+                              n_threads_batch=args.threads, verbose=False)
+        text = tokenizer.decode(make_prompt(), clean_up_tokenization_spaces=False)
+        prompt = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        if prompt != make_prompt():
+            print("  aviso: llama.cpp tokeniza el prompt de otra forma que transformers")
+
+        def start():
+            llm.reset()  # otherwise generate() reuses the cached prompt and skips its evaluation
+            return llm.generate(prompt, temp=0.0, top_k=1)
+
+        result = measure("llama.cpp f16, voraz (Python)", start, args.tokens, args.repeats)
+        llm.close()
+        return result
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+def parse_args(argv=None):
+    parser = make_parser("Velocidad del chat en CPU: tiempo hasta el primer token y "
+                         "tokens por segundo, junto a llama.cpp con los mismos pesos.")
+    parser.add_argument("--model", type=Path, default=MODEL_DIR, metavar="CARPETA",
+                        help=f"carpeta del modelo (por defecto: {MODEL_DIR.name}/)")
+    parser.add_argument("--random", action="store_true",
+                        help="usar un modelo aleatorio del tamaño por defecto en lugar de --model")
+    parser.add_argument("--tokens", type=int, default=TOKENS, metavar="N", help="tokens nuevos por prueba (por defecto: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=REPEATS, metavar="N",
+                        help="pruebas medidas por motor; se da la mediana (por defecto: %(default)s)")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(), metavar="N",
+                        help="hilos de CPU (por defecto: %(default)s)")
+    parser.add_argument("--gguf", type=Path, metavar="FICHERO", help="GGUF ya convertido para llama.cpp (si no, se convierte en f16)")
+    parser.add_argument("--no-llama", action="store_true", help="no medir llama.cpp")
+    parser.add_argument("--json", type=Path, metavar="FICHERO", help="guardar los resultados en este fichero JSON")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.tokens < 2 or args.repeats < 1:
+        raise ChefError("--tokens debe ser 2 o más y --repeats 1 o más")
+    torch.set_num_threads(args.threads)
+    if args.random:
+        model, tokenizer = random_model(), None
+    else:
+        model, tokenizer = chat.load_quietly(args.model, "cpu")
+    context = model.config.max_position_embeddings
+    if args.tokens > context - RANDOM_PROMPT_TOKENS * 4:
+        raise ChefError(f"--tokens {args.tokens} no cabe en el contexto del modelo ({context} tokens)")
+    make_prompt = prompt_maker(tokenizer, model)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"modelo: {'aleatorio' if args.random else args.model} ({n_params / 1e6:.1f} M parámetros, "
+          f"{model.config.n_layer} capas, {model.config.n_embd} dims, vocabulario {model.config.vocab_size}); "
+          f"prompt de {len(make_prompt())} tokens, {args.tokens} tokens nuevos")
+    print(f"CPU: {platform.processor() or platform.machine()}, {args.threads} hilos, torch {torch.__version__}")
+    print(f"  {'motor':<34} {'primer token':>12} {'tokens/s':>10}")
+    defaults = {k: v for k, v in SAMPLING_DEFAULTS.items() if k != "max_new_tokens"}
+    results = [
+        measure("PyTorch, voraz", ours(model, make_prompt, args.tokens, temperature=0.0), args.tokens, args.repeats),
+        measure("PyTorch, muestreo por defecto", ours(model, make_prompt, args.tokens, **defaults),
+                args.tokens, args.repeats),
+        hf_generate(model, make_prompt, args.tokens, args.repeats),
+    ]
+    llama = llama_results(args, model, tokenizer, make_prompt)
+    if llama:
+        results.append(llama)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"model": str(args.model), "random": args.random, "threads": args.threads,
+                                         "tokens": args.tokens, "results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,448 @@
+"""Chat with Chef-Bot: type some ingredients, get a recipe written token by token.
+
+    python inference_scratch.py                                  # chat with chef-bot-scratch-final/
+    python inference_scratch.py -p "pechuga de pollo, arroz redondo"   # one recipe, then exit
+    printf 'pollo, arroz\\nlentejas, chorizo\\n' | python inference_scratch.py   # one recipe per line
+    python inference_scratch.py --temperature 0                  # greedy: the same recipe every time
+    python inference_scratch.py --model runs/otro-modelo --device cpu --max-new-tokens 200 --seed 1
+
+In the chat: /ayuda shows the help, /salir or Ctrl-D leaves, Ctrl-C stops a recipe being written
+(and leaves when pressed at the prompt). Sampling defaults come from the model's
+generation_config.json; the flags override them. The device is CUDA, then MPS, then CPU.
+
+The model is loaded with chef_common.load_model; the prompt is rendered with the tokenizer's
+chat template (chef_common.CHAT_TEMPLATE). Text generation is a hand-written loop over the
+model's KV cache (HF `generate` costs several ms per token on CPU): import generate_tokens()
+to generate from Python (evaluation, tests, bench/bench_inference.py).
+"""
+
+import inspect
+import json
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+from chef_common import (
+    MODEL_DIR,
+    MODEL_NAME,
+    SAMPLING_DEFAULTS,
+    SPECIAL_TOKENS,
+    ChefError,
+    load_model,
+    make_parser,
+    pick_device,
+    run_main,
+)
+
+# ---------------------------------------------------------------------------
+# Defaults
+# ---------------------------------------------------------------------------
+DEVICE = "auto"  # CUDA, then MPS, then CPU
+DEVICES = ("auto", "cpu", "cuda", "mps")
+MIN_PROMPT_TOKENS = 16  # context always kept for the request, whatever --max-new-tokens says
+HISTORY_FILE = Path.home() / ".chef_bot_history"  # readline history between sessions
+HISTORY_LENGTH = 1000
+PROMPT = "Ingredientes> "
+EXAMPLE = "lentejas, chorizo, zanahoria"  # canonical names from generate_dataset.INGREDIENTS
+
+BANNER = f"""{MODEL_NAME}: escribe unos ingredientes (por ejemplo «{EXAMPLE}») y te propongo una receta.
+Escribe /ayuda para ver la ayuda y /salir (o Ctrl-D) para salir. Ctrl-C detiene una receta a medias."""
+
+HELP = f"""Escribe los ingredientes que tienes, separados por comas, y pulsa Intro: {MODEL_NAME}
+escribe una receta con ellos. También puedes pedirla con tus palabras («algo rápido con huevos»).
+  /ayuda   muestra esta ayuda
+  /salir   sale del programa (también Ctrl-D, o Ctrl-C en la línea vacía)
+  Ctrl-C   mientras escribe una receta, la detiene y vuelve aquí
+Flechas arriba/abajo: peticiones anteriores."""
+
+EMPTY_HINT = f"Escribe algunos ingredientes, por ejemplo: {EXAMPLE} (o /ayuda)."
+
+# ---------------------------------------------------------------------------
+# Sampling and the generation loop (importable: evaluation, tests and the benchmark use them)
+# ---------------------------------------------------------------------------
+
+
+def sample_next(logits, temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=1.0, seen=None, generator=None):
+    """Pick the next token id from one row of float logits (modified in place).
+
+    The order is HF's: repetition penalty on the `seen` ids, then temperature, top-k and
+    top-p. temperature 0 is greedy; top_k 0 and top_p 1 switch those filters off.
+    """
+    if repetition_penalty != 1.0 and seen is not None:
+        prev = logits[seen]
+        logits[seen] = torch.where(prev > 0, prev / repetition_penalty, prev * repetition_penalty)
+    if temperature <= 0:
+        return int(logits.argmax())
+    # Both filters work on the candidates sorted by score, so sort (or take the top k) once.
+    if 0 < top_k < logits.numel():
+        scores, index = logits.topk(top_k)
+    else:
+        scores, index = logits.sort(descending=True)
+    probs = torch.softmax(scores / temperature, dim=-1)
+    if top_p < 1.0:
+        # Keep the smallest head whose mass reaches top_p (the best token always stays).
+        probs = probs * (probs.cumsum(-1) - probs < top_p)
+    choice = torch.multinomial(probs, 1, generator=generator)  # normalises by itself
+    return int(index[choice])
+
+
+def _cache_keyword(model):
+    """transformers 5.24 calls the KV-cache argument `cache`; earlier 5.x `past_key_values`."""
+    params = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+def generate_tokens(
+    model,
+    prompt_ids,
+    max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"],
+    temperature=0.0,
+    top_k=0,
+    top_p=1.0,
+    repetition_penalty=1.0,
+    eos_token_id=None,
+    generator=None,
+):
+    """Yield new token ids one by one for one prompt (a list of ids, batch size 1).
+
+    Stops after eos_token_id (which is yielded, as HF generate keeps it), after
+    max_new_tokens, or when the model's context is full. eos_token_id=None never stops
+    early (the benchmark uses it). Sampling runs on CPU in float32, so a seeded
+    torch.Generator gives the same recipe on every device.
+    """
+    from transformers import DynamicCache
+
+    prompt_ids = [int(i) for i in prompt_ids]
+    context = model.config.max_position_embeddings
+    if not prompt_ids or len(prompt_ids) >= context:
+        raise ValueError(f"the prompt must have 1 to {context - 1} tokens, not {len(prompt_ids)}")
+    max_new_tokens = min(max_new_tokens, context - len(prompt_ids))
+    seen = None
+    if repetition_penalty != 1.0:
+        seen = torch.zeros(model.config.vocab_size, dtype=torch.bool)
+        seen[prompt_ids] = True
+    device = model.device
+    cache_kw = {_cache_keyword(model): DynamicCache(config=model.config)}  # filled in place
+    input_ids = torch.tensor([prompt_ids], device=device)
+    with torch.inference_mode():
+        for _ in range(max_new_tokens):
+            logits = model(input_ids=input_ids, use_cache=True, **cache_kw).logits[0, -1]
+            logits = logits.float().cpu()
+            token = sample_next(logits, temperature, top_k, top_p, repetition_penalty, seen, generator)
+            yield token
+            if token == eos_token_id:
+                return
+            if seen is not None:
+                seen[token] = True
+            input_ids = torch.tensor([[token]], device=device)
+
+
+class TextStream:
+    """Turns token ids into printable text, releasing each piece as soon as it is complete.
+
+    A byte-level token may hold half of an "ñ": text is released only when it no longer
+    ends in a broken character. Special tokens (the end token) are not printed.
+    """
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.ids, self.prefix, self.read = [], 0, 0  # ids[prefix:read] is text already released
+
+    def _decode(self, ids):
+        return self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+
+    def push(self, token):
+        """The new printable text after one more token ("" while a character is incomplete)."""
+        self.ids.append(token)
+        done = self._decode(self.ids[self.prefix:self.read])
+        text = self._decode(self.ids[self.prefix:])
+        if len(text) <= len(done) or text.endswith("\ufffd"):
+            return ""
+        self.prefix, self.read = self.read, len(self.ids)
+        return text[len(done):]
+
+    def flush(self):
+        """Whatever is left at the end, broken characters included."""
+        return self._decode(self.ids[self.prefix:])[len(self._decode(self.ids[self.prefix:self.read])):]
+
+
+def stream_text(tokenizer, token_ids):
+    """Yield the printable text pieces of an iterator of token ids."""
+    stream = TextStream(tokenizer)
+    for token in token_ids:
+        piece = stream.push(token)
+        if piece:
+            yield piece
+    rest = stream.flush()
+    if rest:
+        yield rest
+
+
+# ---------------------------------------------------------------------------
+# Settings and prompts
+# ---------------------------------------------------------------------------
+
+
+def generation_defaults(model_dir):
+    """The chat's sampling defaults: the model's generation_config.json, else chef_common's."""
+    path = Path(model_dir) / "generation_config.json"
+    saved = {}
+    if path.is_file():
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ChefError(f"no puedo leer {path}: {err}") from None
+    settings = {key: saved.get(key) if saved.get(key) is not None else value
+                for key, value in SAMPLING_DEFAULTS.items()}
+    if saved.get("do_sample") is False:  # the model asks for greedy decoding
+        settings["temperature"] = 0.0
+    return settings
+
+
+def resolve_settings(args, model_dir):
+    """Flags given on the command line override the model's defaults; checks every value."""
+    settings = generation_defaults(model_dir)
+    for key in settings:
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
+    checks = {
+        "temperature": (settings["temperature"] >= 0, "debe ser 0 o mayor (0 = voraz)"),
+        "top_k": (settings["top_k"] >= 0, "debe ser 0 o mayor (0 = sin límite)"),
+        "top_p": (0 < settings["top_p"] <= 1, "debe estar entre 0 (excluido) y 1"),
+        "repetition_penalty": (settings["repetition_penalty"] > 0, "debe ser mayor que 0 (1 = sin penalización)"),
+        "max_new_tokens": (settings["max_new_tokens"] >= 1, "debe ser 1 o mayor"),
+    }
+    for key, (ok, why) in checks.items():
+        if not ok:
+            raise ChefError(f"--{key.replace('_', '-')} {settings[key]}: {why}")
+    return settings
+
+
+def fit_to_context(max_new_tokens, context):
+    """max_new_tokens, reduced if needed so a request of MIN_PROMPT_TOKENS still fits."""
+    room = context - min(MIN_PROMPT_TOKENS, context // 2)
+    if max_new_tokens > room:
+        notice(f"aviso: {max_new_tokens} tokens nuevos no caben en el contexto del modelo "
+               f"({context} tokens); la receta tendrá como mucho {room}.")
+        return room
+    return max_new_tokens
+
+
+def clean_request(text):
+    """The user's text without surrounding blanks or special tokens (which would forge the format)."""
+    for token in SPECIAL_TOKENS:
+        text = text.replace(token, " ")
+    return text.strip()
+
+
+def render_prompt(tokenizer, text):
+    """Token ids of the chat template for one user message, ready for the answer."""
+    messages = [{"role": "user", "content": text}]
+    return list(tokenizer.apply_chat_template(
+        messages, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
+
+
+def build_prompt(tokenizer, text, budget):
+    """(prompt ids, was_cut): the request's text is cut at the end until the prompt fits budget."""
+    ids = render_prompt(tokenizer, text)
+    if len(ids) <= budget:
+        return ids, False
+    text_ids = tokenizer.encode(text, add_special_tokens=False)
+    keep = max(0, len(text_ids) - (len(ids) - budget))
+    while True:
+        # Decoding a cut may end in half a character; drop it and re-render the template.
+        cut = tokenizer.decode(text_ids[:keep], clean_up_tokenization_spaces=False).rstrip("\ufffd").rstrip()
+        ids = render_prompt(tokenizer, cut)
+        if len(ids) <= budget or keep == 0:
+            return ids, True
+        keep -= 1
+
+
+def notice(message):
+    """Hints and notices go to stderr, so piped output holds only recipes."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# The chef: one loaded model answering requests
+# ---------------------------------------------------------------------------
+
+
+class Chef:
+    """A loaded model with its settings; answer() streams one recipe to stdout."""
+
+    def __init__(self, model, tokenizer, settings, seed=None):
+        self.model, self.tokenizer = model, tokenizer
+        context = model.config.max_position_embeddings
+        self.settings = dict(settings, max_new_tokens=fit_to_context(settings["max_new_tokens"], context))
+        self.prompt_budget = context - self.settings["max_new_tokens"]
+        self.generator = torch.Generator()
+        if seed is None:
+            self.generator.seed()  # torch's default seed is fixed: every run would write the same recipe
+        else:
+            self.generator.manual_seed(seed)
+
+    def answer(self, text):
+        """Stream the recipe for one (cleaned, non-empty) request to stdout; the caller handles Ctrl-C."""
+        ids, was_cut = build_prompt(self.tokenizer, text, self.prompt_budget)
+        if was_cut:
+            notice(f"aviso: tu petición es demasiado larga para el contexto del modelo; "
+                   f"uso solo su principio ({self.prompt_budget} tokens).")
+        eos = self.model.config.eos_token_id
+        stream, token = TextStream(self.tokenizer), None
+        try:
+            for token in generate_tokens(self.model, ids, **self.settings, eos_token_id=eos, generator=self.generator):
+                print(stream.push(token), end="", flush=True)
+        finally:
+            print(stream.flush(), flush=True)  # after Ctrl-C too: end the line before the notice
+        if token != eos:  # say why the recipe stops mid-way
+            notice(f"[receta cortada: límite de {self.settings['max_new_tokens']} tokens; "
+                   "súbelo con --max-new-tokens]")
+
+
+# ---------------------------------------------------------------------------
+# Ways to talk to the chef
+# ---------------------------------------------------------------------------
+
+
+def handle_line(chef, line, interactive):
+    """Answer one line (a request or a command); returns False when the user wants to leave."""
+    text = clean_request(line)
+    if not text:
+        notice(EMPTY_HINT)
+        return True
+    if text.startswith("/"):
+        command = text.split()[0].lower()
+        if command in ("/salir", "/exit", "/quit"):
+            return False
+        if command in ("/ayuda", "/help"):
+            notice(HELP)
+        else:
+            notice(f"No conozco el comando {command}. Escribe /ayuda para ver los que hay.")
+        return True
+    if not interactive:
+        chef.answer(text)
+        print(flush=True)  # a blank line between recipes
+        return True
+    try:
+        chef.answer(text)
+    except KeyboardInterrupt:
+        notice("[receta interrumpida]")
+    return True
+
+
+def enable_line_editing():
+    """Readline gives arrow-key editing and history to input(); absent on some platforms."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    try:
+        readline.read_history_file(HISTORY_FILE)
+    except OSError:
+        pass  # first run, or an unreadable file: start with an empty history
+    readline.set_history_length(HISTORY_LENGTH)
+    return readline
+
+
+def save_history(readline):
+    if readline is not None:
+        try:
+            readline.write_history_file(HISTORY_FILE)
+        except OSError:
+            pass  # a read-only home must not break leaving the chat
+
+
+def chat(chef):
+    """The interactive loop at a terminal."""
+    readline = enable_line_editing()
+    print(BANNER, flush=True)
+    try:
+        while True:
+            try:
+                line = input(PROMPT)
+            except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C at the prompt: leave
+                print()
+                break
+            if not handle_line(chef, line, interactive=True):
+                break
+            print()
+    finally:
+        save_history(readline)
+    print("¡Buen provecho!")
+
+
+def answer_lines(chef, lines):
+    """Non-interactive: each line of input is one request, answered in turn."""
+    for line in lines:
+        if not handle_line(chef, line, interactive=False):
+            break
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+
+def load_quietly(model_dir, device):
+    """chef_common.load_model without transformers' "Loading weights" progress bar."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return load_model(model_dir, device=device)
+
+
+def parse_args(argv=None):
+    parser = make_parser(
+        f"Chatea con {MODEL_NAME}: escribe ingredientes y recibe una receta. "
+        "Sin -p y con la entrada en un terminal, abre el chat; con la entrada redirigida, "
+        "responde a cada línea. Los valores de muestreo por defecto son los del "
+        "generation_config.json del modelo."
+    )
+    parser.add_argument("-p", "--prompt", metavar="TEXTO", help="escribe una sola receta para estos ingredientes y sale")
+    parser.add_argument("--model", type=Path, default=MODEL_DIR, metavar="CARPETA",
+                        help=f"carpeta del modelo (por defecto: {MODEL_DIR.name}/)")
+    parser.add_argument("--device", default=DEVICE, metavar="DISPOSITIVO",
+                        help="auto, cpu, cuda o mps (por defecto: auto = CUDA si hay, si no MPS, si no CPU)")
+    parser.add_argument("--temperature", type=float, metavar="T",
+                        help="creatividad: 0 = siempre la opción más probable (respuestas repetibles)")
+    parser.add_argument("--top-k", type=int, metavar="K", help="elige solo entre los k tokens más probables (0 = sin límite)")
+    parser.add_argument("--top-p", type=float, metavar="P",
+                        help="elige solo entre los tokens más probables que suman esta probabilidad (1 = todos)")
+    parser.add_argument("--repetition-penalty", type=float, metavar="R",
+                        help="penaliza los tokens ya escritos (1 = sin penalización)")
+    parser.add_argument("--max-new-tokens", type=int, metavar="N", help="longitud máxima de cada receta, en tokens")
+    parser.add_argument("--seed", type=int, metavar="SEMILLA", help="semilla aleatoria, para repetir exactamente una respuesta")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    request = None if args.prompt is None else clean_request(args.prompt)
+    if request == "":
+        raise ChefError(f"la petición de -p está vacía. {EMPTY_HINT}")
+    if args.device not in DEVICES and not args.device.startswith("cuda:"):
+        raise ChefError(f"--device {args.device}: usa {', '.join(DEVICES)}")
+    settings = resolve_settings(args, args.model)
+    interactive = request is None and sys.stdin.isatty()
+    if interactive:
+        notice(f"Cargando {MODEL_NAME} desde {args.model}...")
+    model, tokenizer = load_quietly(args.model, pick_device(args.device))
+    chef = Chef(model, tokenizer, settings, seed=args.seed)
+    try:
+        if request is not None:
+            chef.answer(request)
+        elif interactive:
+            chat(chef)
+        else:
+            answer_lines(chef, sys.stdin)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,327 @@
+"""The chat (inference_scratch.py): one-shot, piped and interactive use, bad input, and the generation loop.
+
+The script runs as a subprocess on the tiny model (and under a pseudo-terminal for the
+interactive loop); the generation functions are checked in-process against transformers.
+The last test asks the committed model for recipes and is skipped until it exists.
+"""
+
+import os
+import pty
+import select
+import shutil
+import signal
+import sys
+import time
+
+import pytest
+import torch
+
+from conftest import REPO, TEST_ENV, run_script
+
+import inference_scratch as chat
+from chef_common import ASSISTANT_TOKEN, MODEL_DIR, USER_TOKEN, load_model
+
+SCRIPT = "inference_scratch.py"
+MAX_NEW = 24  # tokens per answer: enough to see a recipe start, fast on the tiny model
+REQUEST = "pechuga de pollo, arroz redondo"
+LONG_REQUEST = ", ".join(["pimiento rojo", "cebolla", "ajo", "tomate"] * 60)  # far past any context
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model):
+    """(model, tokenizer) of the tiny model, loaded in this process."""
+    torch.set_num_threads(1)
+    return load_model(tiny_model)
+
+
+def expected_answer(model, tokenizer, request, max_new_tokens=MAX_NEW):
+    """The greedy text the script must print for one request (same prompt budget as the chat)."""
+    budget = model.config.max_position_embeddings - max_new_tokens
+    ids, _ = chat.build_prompt(tokenizer, chat.clean_request(request), budget)
+    tokens = chat.generate_tokens(model, ids, max_new_tokens, temperature=0, eos_token_id=model.config.eos_token_id)
+    return "".join(chat.stream_text(tokenizer, tokens))
+
+
+def greedy_args(model_dir, *extra):
+    return [SCRIPT, "--model", model_dir, "--temperature", 0, "--max-new-tokens", MAX_NEW, *extra]
+
+
+# ---------------------------------------------------------------------------
+# One-shot and piped use
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def one_shot(tiny_model):
+    return run_script(greedy_args(tiny_model, "-p", REQUEST), timeout=120)
+
+
+def test_one_shot_prints_one_recipe(one_shot, tiny):
+    assert one_shot.stdout.strip(), one_shot.stderr
+    assert one_shot.stdout == expected_answer(*tiny, REQUEST) + "\n"
+    assert "Traceback" not in one_shot.stderr
+
+
+def test_greedy_is_deterministic(one_shot, tiny_model):
+    again = run_script(greedy_args(tiny_model, "-p", REQUEST), timeout=120)
+    assert again.stdout == one_shot.stdout
+
+
+def test_piped_lines_blanks_long_input_and_salir(tiny_model, tiny):
+    lines = [REQUEST, "", "   ", LONG_REQUEST, "/salir", "huevos, espinacas"]
+    proc = run_script(greedy_args(tiny_model), input="\n".join(lines) + "\n", timeout=120)
+    # Two answers, in order, each followed by a blank line; nothing after /salir.
+    assert proc.stdout == "".join(expected_answer(*tiny, r) + "\n\n" for r in (REQUEST, LONG_REQUEST))
+    assert proc.stderr.count(chat.EMPTY_HINT) == 2
+    assert proc.stderr.count("demasiado larga") == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_empty_one_shot_request_is_refused(tiny_model):
+    proc = run_script([SCRIPT, "--model", tiny_model, "-p", "   "], check=False, timeout=120)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert "vacía" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------------------
+# A missing or broken model folder: one line, which command creates it, exit 1
+# ---------------------------------------------------------------------------
+def assert_one_line_error(proc, *words):
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    for word in words:
+        assert word in lines[0]
+
+
+def test_missing_model_folder(tmp_path):
+    missing = tmp_path / "no-existe"
+    proc = run_script([SCRIPT, "--model", missing, "-p", REQUEST], check=False, timeout=120)
+    assert_one_line_error(proc, str(missing), "python train_from_scratch.py")
+
+
+def test_broken_model_folder(tiny_model, tmp_path):
+    broken = tmp_path / "roto"
+    shutil.copytree(tiny_model, broken)
+    (broken / "model.safetensors").write_bytes(b"esto no son pesos")
+    proc = run_script([SCRIPT, "--model", broken, "-p", REQUEST], check=False, timeout=120)
+    assert_one_line_error(proc, str(broken), "python train_from_scratch.py")
+
+
+# ---------------------------------------------------------------------------
+# The interactive chat, under a pseudo-terminal
+# ---------------------------------------------------------------------------
+# The real script, with each token slowed down so that Ctrl-C lands in the middle of a recipe.
+SLOW_CHAT = """
+import sys, time
+import inference_scratch as chat
+from chef_common import run_main
+fast = chat.sample_next
+def slow(*args, **kwargs):
+    time.sleep(0.02)
+    return fast(*args, **kwargs)
+chat.sample_next = slow
+run_main(chat.main)
+"""
+
+
+class Terminal:
+    """The chat running in a pseudo-terminal: send keys, wait for text."""
+
+    def __init__(self, args, home):
+        env = dict(TEST_ENV, TERM="dumb", HOME=str(home))
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # child: becomes the session leader with the terminal as stdin/stdout
+            try:
+                os.chdir(REPO)
+                os.execve(sys.executable, [sys.executable, "-c", SLOW_CHAT, *map(str, args)], env)
+            finally:
+                os._exit(127)
+        self.buffer = b""
+
+    def send(self, keys):
+        os.write(self.fd, keys.encode())
+
+    def read_some(self, timeout):
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            chunk = b""
+        if not chunk:
+            raise AssertionError(f"the chat exited early; output:\n{self.buffer.decode(errors='replace')}")
+        self.buffer += chunk
+        return True
+
+    def expect(self, marker, timeout=90):
+        """Wait for marker; returns (and consumes) the text up to and including it."""
+        deadline = time.monotonic() + timeout
+        while marker.encode() not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.read_some(left):
+                raise AssertionError(f"no {marker!r} within {timeout} s; output:\n{self.buffer.decode(errors='replace')}")
+        head, _, self.buffer = self.buffer.partition(marker.encode())
+        return (head + marker.encode()).decode(errors="replace")
+
+    def wait_exit(self, timeout=30):
+        """The exit code, after reading everything left on the terminal."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.pid = None
+                return os.waitstatus_to_exitcode(status)
+            try:
+                self.read_some(0.1)
+            except AssertionError:
+                pass  # terminal closed: the process is exiting
+        raise AssertionError("the chat did not exit")
+
+    def close(self):
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+@pytest.fixture
+def terminal(tiny_model, tmp_path):
+    """Start the chat on the tiny model; HOME is a temporary folder (readline history)."""
+    started = []
+
+    def start(*extra):
+        term = Terminal(["--model", tiny_model, "--temperature", 0, *extra], tmp_path)
+        started.append(term)
+        return term
+
+    yield start
+    for term in started:
+        term.close()
+
+
+def test_chat_session(terminal, tmp_path):
+    term = terminal("--max-new-tokens", 150)
+    assert "/salir" in term.expect(chat.PROMPT)  # the banner says how to leave
+
+    term.send(REQUEST + "\r")
+    answer = term.expect(chat.PROMPT).split(REQUEST, 1)[1]
+    assert answer.strip(), "no recipe was written"
+
+    term.send("   \r")
+    assert chat.EMPTY_HINT in term.expect(chat.PROMPT)
+    term.send("/ayuda\r")
+    assert "/salir" in term.expect(chat.PROMPT)
+
+    # Ctrl-C while a recipe is being written stops it and returns to the prompt.
+    term.send("lentejas, chorizo\r")
+    term.expect("chorizo")
+    while len(term.buffer.strip()) < 3:  # the recipe has started streaming
+        term.read_some(30)
+    term.send("\x03")
+    assert "[receta interrumpida]" in term.expect(chat.PROMPT)
+
+    # The chat still works, then Ctrl-D leaves cleanly.
+    term.send("/ayuda\r")
+    term.expect(chat.PROMPT)
+    term.send("\x04")
+    term.expect("¡Buen provecho!")
+    assert term.wait_exit() == 0
+    assert "lentejas, chorizo" in (tmp_path / chat.HISTORY_FILE.name).read_text(encoding="utf-8")
+
+
+def test_ctrl_c_at_the_prompt_exits_cleanly(terminal):
+    term = terminal()
+    term.expect(chat.PROMPT)
+    term.send("\x03")
+    output = term.expect("¡Buen provecho!")
+    assert term.wait_exit() == 0
+    assert "Traceback" not in output
+
+
+# ---------------------------------------------------------------------------
+# The generation functions, in-process
+# ---------------------------------------------------------------------------
+def test_greedy_loop_matches_transformers_generate(tiny):
+    model, tokenizer = tiny
+    eos = model.config.eos_token_id
+    ids, _ = chat.build_prompt(tokenizer, REQUEST, 64)
+    ours = list(chat.generate_tokens(model, ids, 60, temperature=0, eos_token_id=eos))
+    with torch.inference_mode():
+        ref = model.generate(torch.tensor([ids]), max_new_tokens=60, do_sample=False,
+                             eos_token_id=eos, pad_token_id=model.config.pad_token_id)
+    assert ours == ref[0, len(ids):].tolist()
+
+
+def test_seeded_sampling_repeats(tiny):
+    model, tokenizer = tiny
+    ids, _ = chat.build_prompt(tokenizer, REQUEST, 64)
+
+    def sample(seed):
+        gen = torch.Generator().manual_seed(seed)
+        return list(chat.generate_tokens(model, ids, 40, temperature=1.0, top_k=40, top_p=0.9,
+                                         repetition_penalty=1.1, generator=gen))
+
+    assert sample(3) == sample(3)
+    assert len(sample(3)) == 40  # eos_token_id=None never stops early
+
+
+def test_generation_stops_at_the_context(tiny):
+    model, _ = tiny
+    context = model.config.max_position_embeddings
+    tokens = list(chat.generate_tokens(model, [5] * (context - 3), 100, temperature=0))
+    assert len(tokens) == 3
+
+
+def test_sample_next_filters():
+    logits = torch.tensor([1.0, 3.0, 2.0, -1.0])
+    assert chat.sample_next(logits.clone()) == 1  # temperature 0: greedy
+    gen = torch.Generator().manual_seed(0)
+    assert {chat.sample_next(logits.clone(), 1.0, top_k=1, generator=gen) for _ in range(20)} == {1}
+    assert {chat.sample_next(logits.clone(), 1.0, top_p=0.01, generator=gen) for _ in range(20)} == {1}
+    assert {chat.sample_next(logits.clone(), 5.0, top_k=2, generator=gen) for _ in range(200)} == {1, 2}
+    seen = torch.tensor([False, True, False, False])
+    assert chat.sample_next(logits.clone(), repetition_penalty=2.0, seen=seen) == 2  # 3/2 < 2
+
+
+def test_stream_text_rebuilds_multibyte_text(tiny):
+    _, tokenizer = tiny
+    text = "Añade el azúcar moreno al ñame: ¡buen provecho! 🍳 ☕"
+    ids = tokenizer.encode(text, add_special_tokens=False) + [tokenizer.eos_token_id]
+    pieces = list(chat.stream_text(tokenizer, iter(ids)))
+    assert "".join(pieces) == text
+    assert not any("\ufffd" in p for p in pieces)
+
+
+def test_long_requests_are_cut_to_the_budget(tiny):
+    _, tokenizer = tiny
+    ids, cut = chat.build_prompt(tokenizer, LONG_REQUEST, 40)
+    assert cut and len(ids) <= 40
+    assert ids[0] == tokenizer.convert_tokens_to_ids(USER_TOKEN)
+    assert ids[-1] == tokenizer.convert_tokens_to_ids(ASSISTANT_TOKEN)
+    assert chat.build_prompt(tokenizer, REQUEST, 40) == (chat.render_prompt(tokenizer, REQUEST), False)
+    assert chat.clean_request(f"  {USER_TOKEN}pollo{ASSISTANT_TOKEN} ") == "pollo"
+
+
+# ---------------------------------------------------------------------------
+# The committed model
+# ---------------------------------------------------------------------------
+FIXED_REQUESTS = [
+    ["pechuga de pollo", "arroz redondo", "pimiento rojo"],
+    ["lentejas", "chorizo", "zanahoria"],
+    ["merluza", "patata", "cebolla"],
+    ["huevos", "espinacas", "queso rallado"],
+]
+
+
+@pytest.mark.skipif(not MODEL_DIR.is_dir(), reason=f"no committed model yet ({MODEL_DIR.name}/ is absent)")
+def test_committed_model_uses_every_requested_ingredient():
+    import generate_dataset
+
+    model, tokenizer = load_model(MODEL_DIR)
+    max_new = chat.generation_defaults(MODEL_DIR)["max_new_tokens"]
+    for ingredients in FIXED_REQUESTS:
+        assert all(name in generate_dataset.INGREDIENTS for name in ingredients)  # canonical names
+        answer = expected_answer(model, tokenizer, ", ".join(ingredients), max_new).lower()
+        missing = [name for name in ingredients if name not in answer]
+        assert not missing, f"{ingredients}: la receta no menciona {missing}:\n{answer}"
