@@ -186,7 +186,7 @@ class PadCollator:
 # ---------------------------------------------------------------------------
 # Model
 # ---------------------------------------------------------------------------
-def build_config(tokenizer, n_layer, n_head, n_embd, n_positions):
+def build_config(tokenizer, n_layer, n_head, n_embd, n_positions, dropout=DROPOUT):
     from transformers import GPT2Config
 
     eos = tokenizer.convert_tokens_to_ids(EOS_TOKEN)
@@ -197,9 +197,9 @@ def build_config(tokenizer, n_layer, n_head, n_embd, n_positions):
         n_layer=n_layer,
         n_head=n_head,
         activation_function="gelu_pytorch_tanh",  # tanh GELU in one kernel: what llama.cpp computes
-        resid_pdrop=DROPOUT,
-        embd_pdrop=DROPOUT,
-        attn_pdrop=DROPOUT,
+        resid_pdrop=dropout,
+        embd_pdrop=dropout,
+        attn_pdrop=dropout,
         bos_token_id=eos,
         eos_token_id=eos,
         pad_token_id=tokenizer.convert_tokens_to_ids(PAD_TOKEN),
@@ -325,7 +325,7 @@ recipe in Spanish. Made by `train_from_scratch.py` of the Chef-Bot project.
 | --- | --- |
 | data | {r['data']['train_examples']} training / {r['data']['heldout_examples']} held-out examples (sha256 `{r['data']['sha256'][:12]}`) |
 | epochs | {r['epochs']} ({r['steps']} steps of {r['batch_size']} x {r['world_size']} sequences) |
-| learning rate | {r['lr']} peak, cosine, AdamW, weight decay {WEIGHT_DECAY}, dropout {DROPOUT} |
+| learning rate | {r['lr']} peak, cosine, AdamW, weight decay {WEIGHT_DECAY}, dropout {r.get('dropout', DROPOUT)} |
 | tokens seen | {r['tokens_seen']:,} (response-loss tokens: {r['loss_tokens_seen']:,}) |
 | time | {r['train_seconds']:.0f} s on {r['hardware']} |
 | throughput | {r['tokens_per_second']:,.0f} tokens/s{f", MFU {r['mfu']:.1%}" if r.get('mfu') else ""} |
@@ -436,6 +436,7 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=float, default=None, help=f"épocas (por defecto: {F['epochs']}; tiny: {Y['epochs']})")
     parser.add_argument("--batch-size", type=int, default=None, help=f"secuencias por paso y dispositivo (por defecto: {F['batch_size']}; tiny: {Y['batch_size']})")
     parser.add_argument("--lr", type=float, default=None, help=f"tasa de aprendizaje máxima (por defecto: {F['lr']:g}; tiny: {Y['lr']:g})")
+    parser.add_argument("--dropout", type=float, default=DROPOUT, help="dropout en embeddings, atención y residuos (por defecto: %(default)s)")
     parser.add_argument("--seed", type=int, default=SEED, help="semilla de la partición, el tokenizador y los pesos (por defecto: %(default)s)")
     parser.add_argument("--max-examples", type=int, default=None, help=f"usar solo los N primeros ejemplos (por defecto: todos; tiny: {Y['max_examples']})")
     parser.add_argument("--resume", action="store_true", help="continuar el entrenamiento interrumpido desde su último checkpoint completo")
@@ -446,6 +447,8 @@ def parse_args(argv=None):
             setattr(args, key, preset[key])
     if args.work_dir is None:
         args.work_dir = WORK_DIR if args.preset == "full" else WORK_DIR.with_name(WORK_DIR.name + "-tiny")
+    if not 0 <= args.dropout < 1:
+        raise ChefError("--dropout debe estar entre 0 y 1")
     if args.epochs <= 0 or args.batch_size <= 0 or args.lr <= 0:
         raise ChefError("--epochs, --batch-size y --lr deben ser positivos")
     if args.max_examples is not None and args.max_examples < 20:
@@ -502,7 +505,7 @@ def main(argv=None):
     longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
 
     # -- model -------------------------------------------------------------------
-    config = build_config(tokenizer, preset["n_layer"], preset["n_head"], preset["n_embd"], n_positions)
+    config = build_config(tokenizer, preset["n_layer"], preset["n_head"], preset["n_embd"], n_positions, args.dropout)
     model = build_model(config, args.seed)
     n_params = count_parameters(model)
     log(f"modelo: GPT-2 {config.n_layer} capas, {config.n_head} cabezas, {config.n_embd} dims, "
@@ -571,6 +574,7 @@ def main(argv=None):
         "batch_size": args.batch_size,
         "world_size": world,
         "lr": args.lr,
+        "dropout": args.dropout,
         "seed": args.seed,
         "tokens_seen": tokens_seen,
         "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
