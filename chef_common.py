@@ -23,6 +23,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 # ---------------------------------------------------------------------------
 # Paths (relative to the repository, so the scripts work from any directory)
@@ -96,7 +97,7 @@ class ChefError(Exception):
     """An error the user can fix; scripts print its message as one line and exit 1."""
 
 
-def fail(message: str, code: int = 1) -> "NoReturn":  # noqa: F821
+def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error to stderr and exit (no traceback)."""
     print(f"error: {message}", file=sys.stderr)
     sys.exit(code)
@@ -118,7 +119,7 @@ ARGPARSE_MESSAGES = [
     (r"^unrecognized arguments: (.*)$", r"opciones no reconocidas: \1"),
     (r"^argument (\S+): invalid int value: (.*)$", r"\1 necesita un número entero (recibido: \2)"),
     (r"^argument (\S+): invalid float value: (.*)$", r"\1 necesita un número (recibido: \2)"),
-    (r"^argument (\S+): invalid choice: (.*)$", r"\1: valor no válido: \2"),
+    (r"^argument (\S+): invalid choice: (.*) \(choose from (.*)\)$", r"\1: valor no válido: \2 (opciones: \3)"),
     (r"^argument (\S+): expected one argument$", r"\1 necesita un valor"),
     (r"^the following arguments are required: (.*)$", r"faltan las opciones: \1"),
 ]
@@ -153,6 +154,9 @@ def atomic_write_text(path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.replace(tmp, path)

@@ -12,7 +12,6 @@ Usage:
     python generate_dataset.py --help
 """
 
-import argparse
 import functools
 import json
 import random
@@ -21,7 +20,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from chef_common import DATA_FILE, ChefError, atomic_write_text, run_main
+from chef_common import DATA_FILE, ChefError, atomic_write_text, make_parser, run_main
 
 DEFAULT_NUM = 5000  # examples written by a plain run (the committed file)
 DEFAULT_SEED = 42  # seed of the committed file; evaluation uses another one
@@ -1014,7 +1013,6 @@ def build_steps(req: Request, verbs: dict, rng) -> tuple:
 
 
 def title(req: Request) -> str:
-    names = [ing.name for ing in req.ingredients]
     anchor = next(ing for ing in req.ingredients if ing.role in req.dish.anchors)
     others = [i.name for i in sorted(req.ingredients, key=_list_order)
               if i is not anchor and i.role not in SEASONING_ROLES][:2]
@@ -1226,34 +1224,9 @@ def generate_examples(num: int, seed: int) -> list:
 # ---------------------------------------------------------------------------
 
 
-class SpanishHelpFormatter(argparse.HelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, prefix="uso: ")
-
-
-# argparse's own messages are English; these cover the errors a user can hit here.
-ARGPARSE_MESSAGES = [
-    (r"^unrecognized arguments: (.*)$", r"opciones no reconocidas: \1"),
-    (r"^argument (\S+): invalid int value: (.*)$", r"\1 necesita un número entero (recibido: \2)"),
-    (r"^argument (\S+): expected one argument$", r"\1 necesita un valor"),
-]
-
-
-class SpanishParser(argparse.ArgumentParser):
-    """argparse in Spanish that reports a bad flag as one line (through ChefError)."""
-
-    def error(self, message):
-        for pattern, replacement in ARGPARSE_MESSAGES:
-            message = re.sub(pattern, replacement, message)
-        raise ChefError(f"{message} (usa --help para ver las opciones)")
-
-
 def parse_args(argv=None):
-    parser = SpanishParser(
-        description="Genera el conjunto de datos de Chef-Bot: peticiones de cocina en español y sus recetas (JSONL).",
-        formatter_class=SpanishHelpFormatter, add_help=False)
-    parser._optionals.title = "opciones"
-    parser.add_argument("-h", "--help", action="help", help="muestra esta ayuda y termina")
+    parser = make_parser(
+        "Genera el conjunto de datos de Chef-Bot: peticiones de cocina en español y sus recetas (JSONL).")
     parser.add_argument("--num", type=int, default=DEFAULT_NUM, metavar="N",
                         help=f"número de ejemplos que se escriben (de 1 a {MAX_NUM}; por defecto {DEFAULT_NUM})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="SEMILLA",

@@ -2,7 +2,7 @@
 
 The script runs as a subprocess on the tiny model (and under a pseudo-terminal for the
 interactive loop); the generation functions are checked in-process against transformers.
-The last test asks the committed model for recipes and is skipped until it exists.
+The committed model's own recipes are checked in test_committed_model.py.
 """
 
 import os
@@ -19,7 +19,7 @@ import torch
 from conftest import REPO, TEST_ENV, run_script
 
 import inference_scratch as chat
-from chef_common import ASSISTANT_TOKEN, MODEL_DIR, USER_TOKEN, load_model
+from chef_common import ASSISTANT_TOKEN, USER_TOKEN, load_model
 
 SCRIPT = "inference_scratch.py"
 MAX_NEW = 24  # tokens per answer: enough to see a recipe start, fast on the tiny model
@@ -301,27 +301,3 @@ def test_long_requests_are_cut_to_the_budget(tiny):
     assert ids[-1] == tokenizer.convert_tokens_to_ids(ASSISTANT_TOKEN)
     assert chat.build_prompt(tokenizer, REQUEST, 40) == (chat.render_prompt(tokenizer, REQUEST), False)
     assert chat.clean_request(f"  {USER_TOKEN}pollo{ASSISTANT_TOKEN} ") == "pollo"
-
-
-# ---------------------------------------------------------------------------
-# The committed model
-# ---------------------------------------------------------------------------
-FIXED_REQUESTS = [
-    ["pechuga de pollo", "arroz redondo", "pimiento rojo"],
-    ["lentejas", "chorizo", "zanahoria"],
-    ["merluza", "patata", "cebolla"],
-    ["huevos", "espinacas", "queso rallado"],
-]
-
-
-@pytest.mark.skipif(not MODEL_DIR.is_dir(), reason=f"no committed model yet ({MODEL_DIR.name}/ is absent)")
-def test_committed_model_uses_every_requested_ingredient():
-    import generate_dataset
-
-    model, tokenizer = load_model(MODEL_DIR)
-    max_new = chat.generation_defaults(MODEL_DIR)["max_new_tokens"]
-    for ingredients in FIXED_REQUESTS:
-        assert all(name in generate_dataset.INGREDIENTS for name in ingredients)  # canonical names
-        answer = expected_answer(model, tokenizer, ", ".join(ingredients), max_new).lower()
-        missing = [name for name in ingredients if name not in answer]
-        assert not missing, f"{ingredients}: la receta no menciona {missing}:\n{answer}"

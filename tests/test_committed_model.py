@@ -1,0 +1,67 @@
+"""The committed model in chef-bot-scratch-final/: the promised architecture, and recipes that use
+what was asked for.
+
+The ten requests below were written before the shipped model was evaluated and are kept fixed,
+as a regression check of its greedy answers; the representative figures (300 held-out requests,
+ingredient recall about 95-97 %) are in the model card, made by evaluate.py.
+"""
+
+import json
+
+import pytest
+
+import chef_common as C
+
+pytestmark = pytest.mark.skipif(not C.MODEL_DIR.is_dir(), reason=f"{C.MODEL_DIR.name}/ is absent")
+
+# (request as a person types it, requested canonical ingredient names)
+FIXED_REQUESTS = [
+    ("pechuga de pollo, arroz redondo, pimiento rojo", ["pechuga de pollo", "arroz redondo", "pimiento rojo"]),
+    ("lentejas, chorizo, zanahoria", ["lentejas", "chorizo", "zanahoria"]),
+    ("merluza, patata, cebolla", ["merluza", "patata", "cebolla"]),
+    ("huevos, espinacas, queso rallado", ["huevos", "espinacas", "queso rallado"]),
+    ("Tengo garbanzos, tomate y espinacas, ¿qué preparo?", ["garbanzos", "tomate", "espinacas"]),
+    ("Dame una receta vegana con tofu, brócoli y zanahoria", ["tofu", "brócoli", "zanahoria"]),
+    ("un postre con manzana y canela", ["manzana", "canela"]),
+    ("macarrones, atún en lata, tomate", ["macarrones", "atún en lata", "tomate"]),
+    ("quiero una crema de calabaza con puerro", ["calabaza", "puerro"]),
+    ("salmón, limón y espárragos trigueros al horno", ["salmón", "limón", "espárragos trigueros"]),
+]
+
+
+def test_committed_model_configuration():
+    config = json.loads((C.MODEL_DIR / "config.json").read_text())
+    assert (config["n_layer"], config["n_head"], config["n_embd"]) == (6, 8, 512)
+    report = json.loads((C.MODEL_DIR / "training_report.json").read_text())
+    assert 20e6 <= report["parameters"] <= 30e6
+    assert report["epochs"] == 100 and report["preset"] == "full"
+    model, _ = C.load_model(C.MODEL_DIR)
+    assert sum(p.numel() for p in model.parameters()) == report["parameters"]
+
+
+# Known defect of the shipped model, measured: it drops the FIRST ingredient of a bare list
+# ("huevos, espinacas, queso rallado" -> no huevos) in 4 of these 10 requests, and in 9 of 15
+# such cases over 300 held-out requests (5 % elsewhere). The prompt format puts the first word
+# right after <|usuario|>, without the leading space every other word has, so it becomes other
+# tokens. Fixing the format needs a retrain (GPU). strict=True: once a retrained model passes,
+# this marker must go.
+@pytest.mark.xfail(strict=True, reason="first ingredient of a bare list dropped (prompt format); needs a retrain")
+def test_committed_model_uses_every_requested_ingredient():
+    import evaluate
+    import generate_dataset
+    import inference_scratch as chat
+
+    model, tokenizer = C.load_model(C.MODEL_DIR)
+    max_new = chat.generation_defaults(C.MODEL_DIR)["max_new_tokens"]
+    failures = []
+    for request, ingredients in FIXED_REQUESTS:
+        assert all(n in generate_dataset.INGREDIENTS for n in ingredients)  # canonical names
+        ids, _ = chat.build_prompt(tokenizer, request, model.config.n_positions - max_new)
+        tokens = chat.generate_tokens(model, ids, max_new, temperature=0, eos_token_id=model.config.eos_token_id)
+        answer = "".join(chat.stream_text(tokenizer, tokens))
+        assert evaluate.format_check(answer)["valid"], answer
+        recall = evaluate.ingredient_recall(answer, ingredients, generate_dataset.INGREDIENTS)
+        if recall["missing_list"] or recall["missing_steps"]:
+            failures.append(f"{request!r}: falta {recall['missing_list']} en la lista, "
+                            f"{recall['missing_steps']} en los pasos:\n{answer}")
+    assert not failures, "\n\n".join(failures)
