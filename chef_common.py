@@ -112,6 +112,10 @@ def run_main(main) -> None:
     except KeyboardInterrupt:
         print("\ninterrumpido.", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
 
 
 # argparse's own messages are English; these cover the errors a user can hit.

@@ -18,7 +18,6 @@ to generate from Python (evaluation, tests, bench/bench_inference.py).
 
 import inspect
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -386,14 +385,6 @@ def answer_lines(chef, lines):
 # ---------------------------------------------------------------------------
 
 
-def load_quietly(model_dir, device):
-    """chef_common.load_model without transformers' "Loading weights" progress bar."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    return load_model(model_dir, device=device)
-
-
 def parse_args(argv=None):
     parser = make_parser(
         f"Chatea con {MODEL_NAME}: escribe ingredientes y recibe una receta. "
@@ -429,19 +420,14 @@ def main(argv=None):
     interactive = request is None and sys.stdin.isatty()
     if interactive:
         notice(f"Cargando {MODEL_NAME} desde {args.model}...")
-    model, tokenizer = load_quietly(args.model, pick_device(args.device))
+    model, tokenizer = load_model(args.model, device=pick_device(args.device))
     chef = Chef(model, tokenizer, settings, seed=args.seed)
-    try:
-        if request is not None:
-            chef.answer(request)
-        elif interactive:
-            chat(chef)
-        else:
-            answer_lines(chef, sys.stdin)
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as other command-line tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
+    if request is not None:
+        chef.answer(request)
+    elif interactive:
+        chat(chef)
+    else:
+        answer_lines(chef, sys.stdin)
 
 
 if __name__ == "__main__":

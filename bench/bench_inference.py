@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 import torch  # noqa: E402
 
 import inference_scratch as chat  # noqa: E402
-from chef_common import MODEL_DIR, SAMPLING_DEFAULTS, ChefError, make_parser, run_main  # noqa: E402
+from chef_common import MODEL_DIR, SAMPLING_DEFAULTS, ChefError, load_model, make_parser, run_main  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # Defaults
@@ -192,7 +192,7 @@ def main(argv=None):
     if args.random:
         model, tokenizer = random_model(), None
     else:
-        model, tokenizer = chat.load_quietly(args.model, "cpu")
+        model, tokenizer = load_model(args.model, device="cpu")
     context = model.config.max_position_embeddings
     if args.tokens > context - RANDOM_PROMPT_TOKENS * 4:
         raise ChefError(f"--tokens {args.tokens} no cabe en el contexto del modelo ({context} tokens)")

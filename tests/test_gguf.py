@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,8 @@ LOSSY_MIN_PREFIX = {"bf16": 0.85, "q8_0": 0.6}  # mean share of each output befo
 LOSSY_MAX_GAP = {"bf16": 0.05, "q8_0": 0.1}  # widest PyTorch top-2 gap a rounded model may flip
 JINJA_JS_VERSION = "0.5.11"  # @huggingface/jinja, pinned so reruns use the cached install
 JINJA_JS_DIR = REPO / ".jinja-js"  # gitignored cache for the npm install (and the C++ renderer below)
-# Optional: a llama.cpp source tree (e.g. vendor/llama.cpp of the llama-cpp-python sdist) to
-# render the template with llama.cpp's own C++ Jinja engine, the one llama-cli/llama-server use.
+# The llama.cpp source used to build a renderer with llama.cpp's own C++ Jinja engine (the one
+# llama-cli/llama-server use); unset, the tests take vendor/llama.cpp from the llama-cpp-python sdist.
 LLAMA_CPP_SRC = os.environ.get("LLAMA_CPP_SRC")
 
 # Strings where a tokenizer mismatch would show: Spanish letters, inverted marks, digits,
@@ -507,12 +508,41 @@ int main() {  // stdin: {"template": "...", "vars": {...}}; stdout: the rendered
 """
 
 
+def vendored_llama_cpp_source():
+    """The parts of llama.cpp the renderer needs, from the llama-cpp-python sdist of the installed
+    version (the same llama.cpp the tests run), downloaded from PyPI once and cached."""
+    import tarfile
+    import tempfile
+    from importlib.metadata import version
+
+    ver = version("llama-cpp-python")
+    dest = JINJA_JS_DIR / f"llama.cpp-{ver}"
+    if (dest / "common" / "jinja" / "runtime.cpp").is_file():
+        return dest
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                               "-q", "-d", tmp, f"llama-cpp-python=={ver}"], capture_output=True, text=True, timeout=600)
+        sdists = list(Path(tmp).glob("*.tar.gz"))
+        if proc.returncode != 0 or not sdists:
+            pytest.skip(f"no se pudo descargar el código de llama-cpp-python {ver}: {proc.stderr.strip()[-200:]}")
+        staging = Path(tmp) / "src"
+        with tarfile.open(sdists[0]) as tar:
+            wanted = [m for m in tar.getmembers()
+                      if any(f"/vendor/llama.cpp/{d}/" in m.name for d in ("common", "include", "ggml/include", "vendor"))]
+            tar.extractall(staging, members=wanted, filter="data")
+        root = next(staging.glob("*/vendor/llama.cpp"))
+        JINJA_JS_DIR.mkdir(exist_ok=True)
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.move(str(root), str(dest))
+    return dest
+
+
 @pytest.fixture(scope="session")
 def llama_cpp_jinja():
-    """A small binary rendering templates with llama.cpp's C++ Jinja engine (built once, cached)."""
-    if not LLAMA_CPP_SRC:
-        pytest.skip("define LLAMA_CPP_SRC=<árbol de llama.cpp> para probar el motor Jinja de llama.cpp")
-    src = Path(LLAMA_CPP_SRC)
+    """A small binary rendering templates with llama.cpp's C++ Jinja engine (built once, cached).
+
+    The source is $LLAMA_CPP_SRC when set, else the llama.cpp vendored in llama-cpp-python's sdist."""
+    src = Path(LLAMA_CPP_SRC) if LLAMA_CPP_SRC else vendored_llama_cpp_source()
     if not (src / "common" / "jinja" / "runtime.cpp").is_file() or not shutil.which("g++"):
         pytest.skip(f"{src} no tiene common/jinja de llama.cpp, o falta g++")
     tag = hashlib.sha256(str(src.resolve()).encode()).hexdigest()[:12]
