@@ -88,6 +88,24 @@ SAMPLING_DEFAULTS = {
     "max_new_tokens": 448,
 }
 
+
+
+def generation_defaults(model_dir) -> dict:
+    """The chat's sampling defaults: the model's generation_config.json, else SAMPLING_DEFAULTS."""
+    path = Path(model_dir) / "generation_config.json"
+    saved = {}
+    if path.is_file():
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise ChefError(f"no puedo leer {path}: {err}") from None
+    settings = {key: saved.get(key) if saved.get(key) is not None else value
+                for key, value in SAMPLING_DEFAULTS.items()}
+    if saved.get("do_sample") is False:  # the model asks for greedy decoding
+        settings["temperature"] = 0.0
+    return settings
+
+
 # ---------------------------------------------------------------------------
 # Errors and atomic writes
 # ---------------------------------------------------------------------------

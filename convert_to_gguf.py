@@ -40,11 +40,11 @@ from chef_common import (
     MODEL_DIR,
     MODEL_NAME,
     PAD_TOKEN,
-    SAMPLING_DEFAULTS,
     USER_TOKEN,
     ChefError,
     atomic_write_text,
     check_model_dir,
+    generation_defaults,
     make_parser,
     run_main,
 )
@@ -315,13 +315,6 @@ def byte_level_alphabet() -> list:
     return [chr(c) for c in cs]
 
 
-def read_sampling(model_dir: Path) -> dict:
-    """Sampling defaults from generation_config.json, else the chat's own (chef_common)."""
-    path = model_dir / "generation_config.json"
-    gen = read_json(path) if path.is_file() else {}
-    return {key: gen.get(key, default) for key, default in SAMPLING_DEFAULTS.items()}
-
-
 def load_source(model_dir) -> dict:
     """Everything the GGUF is made from, read and checked, as plain Python/numpy."""
     model_dir = check_model_dir(model_dir)
@@ -333,7 +326,7 @@ def load_source(model_dir) -> dict:
         "dir": model_dir,
         "hp": hp,
         "tok": tok,
-        "sampling": read_sampling(model_dir),
+        "sampling": generation_defaults(model_dir),
         "tensors": read_safetensors(model_dir / "model.safetensors"),
     }
 

@@ -17,7 +17,6 @@ to generate from Python (evaluation, tests, bench/bench_inference.py).
 """
 
 import inspect
-import json
 import sys
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from chef_common import (
     SAMPLING_DEFAULTS,
     SPECIAL_TOKENS,
     ChefError,
+    generation_defaults,
     load_model,
     make_parser,
     pick_device,
@@ -182,22 +182,6 @@ def stream_text(tokenizer, token_ids):
 # ---------------------------------------------------------------------------
 # Settings and prompts
 # ---------------------------------------------------------------------------
-
-
-def generation_defaults(model_dir):
-    """The chat's sampling defaults: the model's generation_config.json, else chef_common's."""
-    path = Path(model_dir) / "generation_config.json"
-    saved = {}
-    if path.is_file():
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ChefError(f"no puedo leer {path}: {err}") from None
-    settings = {key: saved.get(key) if saved.get(key) is not None else value
-                for key, value in SAMPLING_DEFAULTS.items()}
-    if saved.get("do_sample") is False:  # the model asks for greedy decoding
-        settings["temperature"] = 0.0
-    return settings
 
 
 def resolve_settings(args, model_dir):

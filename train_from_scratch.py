@@ -57,7 +57,7 @@ PRESETS = {
         n_layer=6,  # transformer blocks
         n_head=8,  # attention heads per block
         n_embd=512,  # embedding / hidden width
-        vocab_size=8192,  # BPE vocabulary: puts the model at ~23M parameters
+        vocab_size=8192,  # BPE vocabulary cap (our data stops at ~3.5k tokens: 21.0M parameters)
         epochs=100,  # full passes over the training split
         batch_size=128,  # sequences per step (per device)
         lr=1e-3,  # peak AdamW learning rate (cosine decay after a short warm-up)
@@ -151,6 +151,17 @@ def check_round_trip(tokenizer, texts):
             raise ChefError(f"el tokenizador no devuelve el mismo texto: {text[:60]!r} -> {back[:60]!r}")
 
 
+def tokenizer_texts(rows):
+    """The texts the tokenizer is trained on: every instruction and response."""
+    return [t for r in rows for t in (r["instruction"], r["response"])]
+
+
+def context_length(*datasets):
+    """n_positions: the longest example rounded up to CONTEXT_MULTIPLE."""
+    longest = max(len(x["input_ids"]) for ds in datasets for x in ds)
+    return -(-longest // CONTEXT_MULTIPLE) * CONTEXT_MULTIPLE
+
+
 def encode_example(tokenizer, instruction, response):
     """Token ids of one example and its labels (-100 on the prompt: loss on the response only)."""
     ids = tokenizer(format_example(instruction, response), add_special_tokens=False)["input_ids"]
@@ -166,8 +177,10 @@ class PadCollator:
     pads carry label -100, so the loss is exactly that of the unpadded examples.
     """
 
-    def __init__(self, pad_id, multiple=64):
-        self.pad_id, self.multiple = pad_id, multiple
+    def __init__(self, pad_id, cuda):
+        # On CPU every new sequence length costs PyTorch set-up time: few distinct widths
+        # (multiples of 64) made the tiny run 10x faster. On a GPU, 8 keeps padding low.
+        self.pad_id, self.multiple = pad_id, 8 if cuda else 64
 
     def __call__(self, features):
         import torch
@@ -366,7 +379,7 @@ def get_tokenizer(args, targs, train_rows, data_sha, log=print):
         if meta == wanted and (args.resume or not is_main):
             return AutoTokenizer.from_pretrained(tok_dir)
         t0 = time.time()
-        texts = [t for r in train_rows for t in (r["instruction"], r["response"])]
+        texts = tokenizer_texts(train_rows)
         tokenizer = train_tokenizer(texts, PRESETS[args.preset]["vocab_size"], model_max_length=1 << 30)
         check_round_trip(tokenizer, texts[:200] + ["¿Qué tal?  ¡Añade 2½ tazas de piñones!\n\tÑandú"])
         if is_main:
@@ -499,8 +512,7 @@ def main(argv=None):
     # -- tokenise the examples -------------------------------------------------
     train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
     held_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in held_rows]
-    longest = max(len(x["input_ids"]) for x in train_ds + held_ds)
-    n_positions = -(-longest // CONTEXT_MULTIPLE) * CONTEXT_MULTIPLE
+    n_positions = context_length(train_ds, held_ds)
     tokenizer.model_max_length = n_positions
     longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
 
@@ -526,7 +538,7 @@ def main(argv=None):
         args=targs,
         train_dataset=train_ds,
         eval_dataset=held_ds,
-        data_collator=PadCollator(tokenizer.pad_token_id, multiple=8 if cuda else 64),
+        data_collator=PadCollator(tokenizer.pad_token_id, cuda),
         processing_class=tokenizer,
     )
     if checkpoint:
@@ -566,7 +578,7 @@ def main(argv=None):
         "preset": args.preset,
         "data": {"file": Path(args.data).name, "sha256": data_sha, "train_examples": len(train_ds),
                  "heldout_examples": len(held_ds), "tokens_per_epoch": tokens_per_epoch,
-                 "longest_example_tokens": longest},
+                 "longest_example_tokens": max(len(x["input_ids"]) for x in train_ds + held_ds)},
         "architecture": {k: getattr(config, k) for k in ("n_layer", "n_head", "n_embd", "n_positions", "vocab_size")},
         "parameters": n_params,
         "epochs": args.epochs,

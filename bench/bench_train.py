@@ -73,7 +73,7 @@ def run_variant(name, overrides, base, steps, warmup):
         data, collator = pack(train_ds, config.n_positions), PackedCollator()
         targs.train_sampling_strategy = "random"
     else:
-        data, collator = train_ds, T.PadCollator(tokenizer.pad_token_id)
+        data, collator = train_ds, T.PadCollator(tokenizer.pad_token_id, cuda)
 
     counted = []  # real (non-padding) tokens of each batch, in order
 
@@ -126,11 +126,10 @@ def main():
     args = T.parse_args(["--preset", cli.preset, "--data", str(cli.data)])
     rows = read_jsonl(args.data)[: args.max_examples]
     train_rows, _ = T.split_examples(rows, args.seed, T.HOLDOUT_FRACTION)
-    texts = [t for r in train_rows for t in (r["instruction"], r["response"])]
-    tokenizer = T.train_tokenizer(texts, T.PRESETS[args.preset]["vocab_size"], model_max_length=1 << 30)
+    tokenizer = T.train_tokenizer(T.tokenizer_texts(train_rows), T.PRESETS[args.preset]["vocab_size"],
+                                  model_max_length=1 << 30)
     train_ds = [T.encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
-    longest = max(len(x["input_ids"]) for x in train_ds)
-    n_pos = -(-longest // T.CONTEXT_MULTIPLE) * T.CONTEXT_MULTIPLE
+    n_pos = T.context_length(train_ds)
     p = T.PRESETS[args.preset]
     config = T.build_config(tokenizer, p["n_layer"], p["n_head"], p["n_embd"], n_pos)
     tokens_epoch = sum(len(x["input_ids"]) for x in train_ds)

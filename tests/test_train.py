@@ -52,8 +52,7 @@ def test_output_folder_is_complete_and_atomic(tiny_model):
 def test_default_configuration_has_20_to_30m_parameters():
     rows = C.read_jsonl(C.DATA_FILE)
     train_rows, _ = T.split_examples(rows, T.SEED, T.HOLDOUT_FRACTION)
-    texts = [t for r in train_rows for t in (r["instruction"], r["response"])]
-    tok = T.train_tokenizer(texts, T.PRESETS["full"]["vocab_size"], model_max_length=512)
+    tok = T.train_tokenizer(T.tokenizer_texts(train_rows), T.PRESETS["full"]["vocab_size"], model_max_length=512)
     n = T.default_parameter_count(vocab_size=len(tok), n_positions=512)
     assert 20e6 <= n <= 30e6, n
     p = T.PRESETS["full"]
