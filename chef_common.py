@@ -17,6 +17,7 @@ must run without torch) can use it too.
 """
 
 import argparse
+import errno
 import json
 import os
 import re
@@ -40,19 +41,34 @@ MODEL_NAME = "Chef-Bot Scratch"
 # Prompt format
 # ---------------------------------------------------------------------------
 # One training example is exactly:
-#     <|usuario|>{instruction}<|chef|>{response}<|fin|>
+#     <|usuario|> {instruction, lower-cased}<|chef|>{response}<|fin|>
 # The special tokens are single tokens, so the text between them is tokenised on its
 # own: the prompt's ids are always a prefix of the full example's ids.
+# The space after <|usuario|> gives the request's first word the same token it has
+# everywhere else ("Ġhuevos", not "h uev os"): without it the model dropped the first
+# item of a bare list. Lower-casing makes "POLLO Y ARROZ" the request "pollo y arroz".
 USER_TOKEN = "<|usuario|>"
 ASSISTANT_TOKEN = "<|chef|>"
 EOS_TOKEN = "<|fin|>"  # end of a recipe; also used as BOS, as GPT-2 does
 PAD_TOKEN = "<|relleno|>"  # never <PAD> or [PAD]: llama.cpp treats those as FIM tokens
 SPECIAL_TOKENS = [EOS_TOKEN, PAD_TOKEN, USER_TOKEN, ASSISTANT_TOKEN]  # ids 0..3 in this order
 
+# The capitals the request is lower-cased on: ASCII and Spanish ones. Exactly these, in
+# Python and in the chat template alike. Jinja's `lower` is not used because engines
+# disagree: llama.cpp's lowers ASCII only ("CALABACÍN" -> "calabacÍn"), Jinja2 and LM
+# Studio's lower every Unicode capital; a chain of `replace` gives the same text in all.
+LOWER_CASE_MAP = {c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÜÑ"}
+_LOWER_TABLE = str.maketrans(LOWER_CASE_MAP)
+
+
+def normalize_request(text: str) -> str:
+    """The request as the model reads it: ASCII and Spanish capitals lower-cased, nothing else."""
+    return text.translate(_LOWER_TABLE)
+
 
 def format_prompt(instruction: str) -> str:
     """The text the model sees before it writes a recipe."""
-    return f"{USER_TOKEN}{instruction}{ASSISTANT_TOKEN}"
+    return f"{USER_TOKEN} {normalize_request(instruction)}{ASSISTANT_TOKEN}"
 
 
 def format_example(instruction: str, response: str) -> str:
@@ -63,13 +79,14 @@ def format_example(instruction: str, response: str) -> str:
 # The chat template renders the same text as format_prompt / format_example.
 # The model is single-turn: only the last user message is rendered (system messages and
 # earlier turns are dropped); a final assistant message is rendered as the answer.
-# It sticks to `for`, `if`, `==`, `and`, `or`, `+` and `loop.*`, which llama.cpp's Jinja,
-# Python's Jinja2 and LM Studio's JavaScript Jinja all accept.
+# It sticks to `for`, `if`, `==`, `and`, `or`, `+`, `loop.*` and the `replace` filter,
+# which llama.cpp's Jinja, Python's Jinja2 and LM Studio's JavaScript Jinja all accept.
+_LOWER_FILTERS = "".join(f" | replace('{upper}', '{lower}')" for upper, lower in LOWER_CASE_MAP.items())
 CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
     "{%- if message['role'] == 'user' and (loop.last or (loop.revindex == 2 and "
     "messages[loop.index]['role'] == 'assistant')) -%}"
-    "{{- '" + USER_TOKEN + "' + message['content'] -}}"
+    "{{- '" + USER_TOKEN + " ' + (message['content']" + _LOWER_FILTERS + ") -}}"
     "{%- elif message['role'] == 'assistant' and loop.last -%}"
     "{{- '" + ASSISTANT_TOKEN + "' + message['content'] + '" + EOS_TOKEN + "' -}}"
     "{%- endif -%}"
@@ -170,11 +187,31 @@ def make_parser(description: str, epilog: str = None) -> SpanishParser:
     return parser
 
 
+OS_ERRORS = {errno.EACCES: "sin permiso de escritura", errno.EPERM: "sin permiso de escritura",
+             errno.EROFS: "el sistema de ficheros es de solo lectura", errno.ENOSPC: "no queda espacio en el disco",
+             errno.ENOTDIR: "una parte de la ruta es un fichero, no una carpeta",
+             errno.EISDIR: "es una carpeta, no un fichero", errno.ENOENT: "la carpeta no existe y no se puede crear"}
+
+
+def os_error_text(err: OSError) -> str:
+    """An OSError's cause in Spanish (the usual ones), else its own words."""
+    return OS_ERRORS.get(err.errno, err.strerror or type(err).__name__)
+
+
 def atomic_write_text(path, text: str) -> None:
-    """Write a text file through a temporary file in the same folder, then rename it."""
+    """Write a text file through a temporary file in the same folder, then rename it.
+
+    A folder at `path`, a parent that cannot be made, or no permission raise ChefError with
+    one Spanish line; the previous file (if any) is left as it was.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise ChefError(f"no puedo escribir {path}: {os_error_text(err)}") from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -182,6 +219,9 @@ def atomic_write_text(path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise ChefError(f"no puedo escribir {path}: {os_error_text(err)}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -578,11 +578,12 @@ def current_umask() -> int:
 # Ollama Modelfile
 # ---------------------------------------------------------------------------
 # Ollama uses Go templates, not Jinja, so the chat template is restated here: like the
-# GGUF's, it renders only the last user message in the training format.
+# GGUF's, it renders only the last user message in the training format. Go templates have
+# no lower-casing function: in Ollama, type the request in lower case for the best answers.
 OLLAMA_TEMPLATE = (
     '{{- $last := "" }}{{- range .Messages }}{{- if eq .Role "user" }}{{- $last = .Content }}{{- end }}{{- end }}'
     + USER_TOKEN
-    + "{{ $last }}"
+    + " {{ $last }}"
     + ASSISTANT_TOKEN
 )
 

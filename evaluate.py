@@ -16,15 +16,27 @@ the reference responses (response tokens and the end token only); ingredient rec
 `Ingredientes:` list and in the `Preparación:` steps; recipes naming a main ingredient that was
 not requested; diet violations (vegetariano, vegano, sin lactosa, sin gluten); format validity;
 answers that never reach the end token; repeated word 4-grams within an answer; distinct-2
-across answers; copying (longest run of words shared with the closest training recipe).
+across answers; copying (longest run of words shared with the closest training recipe);
+incoherent recipes (steps using a main ingredient the list lacks, an ingredient listed twice or
+said twice in the title, a diet the recipe announces and its own ingredients break).
 
-The Markdown table is printed and written into the model card (README.md of the model folder,
-between <!-- evaluation:start --> and <!-- evaluation:end -->; a GGUF's results go between the
-evaluation-gguf markers of the --model folder's card); every generation goes to a JSON file.
+Generated requests are phrased like the training data. The model (only) also answers the requests
+written by hand in peticiones_a_mano.jsonl, the way people type them (bare lists, generic names,
+capitals, typos, dish names...), each with the ingredient groups it must use, what it must not use
+and its diet; a second table gives the share of groups used, of requests fully right, per `kind`.
+
+The Markdown tables are printed; with --card they are also written into the model card (README.md
+of the model folder, between <!-- evaluation:start --> and <!-- evaluation:end -->; a GGUF's results
+go between the evaluation-gguf markers of the --model folder's card), unless the card shows an
+evaluation of more requests (a quick --num 20 never replaces the full one). Every generation goes
+to a JSON file.
 
 Commands:
   python evaluate.py                                   # chef-bot-scratch-final/, 300 requests, greedy
+  python evaluate.py --card                            # the same, tables written into the model card
   python evaluate.py --num 20                          # quick look
+  python evaluate.py --no-hand                         # the generated requests only
+  python evaluate.py --hand-file mis_peticiones.jsonl  # another hand-written set, same format
   OMP_NUM_THREADS=1 python evaluate.py                 # CPU shared with other work: 1 thread was 2x faster
   python evaluate.py --temperature 0.7 --top-p 0.9     # the sampled setting the chat ships
   python evaluate.py --model runs/otro --data recetas_extended.jsonl --seed 99 --output-json otro.json
@@ -59,6 +71,7 @@ from chef_common import (
 NUM_REQUESTS = 300  # held-out requests scored
 SEED = 20261126  # generator seed of the held-out requests (the dataset uses another one)
 OUTPUT_JSON = REPO_DIR / "eval_generations.json"  # every generation, for reading (gitignored)
+HAND_FILE = REPO_DIR / "peticiones_a_mano.jsonl"  # requests written by hand, scored beside the generated ones
 BATCH_SIZE = {"cpu": 64, "cuda": 256, "mps": 64}  # prompts generated together
 LOSS_BATCH_SIZE = 16  # reference examples scored together
 NGRAM_ORDER = 3  # the n-gram baseline: trigram over the model's tokens
@@ -162,24 +175,74 @@ def recipe_parts(text):
     return items, steps
 
 
-def ingredient_recall(text, requested, catalogue):
-    """Share of the requested ingredients named in the `Ingredientes:` list and in the steps."""
-    if not requested:
+def request_families(request):
+    """For each requested ingredient, the catalogue names that count as using it.
+
+    A request names catalogue ingredients (`ingredients`); where the cook typed a generic word
+    (`aliases`: {"pechuga de pollo": "pollo"}), any ingredient of that word's family counts:
+    a "pollo" request answered with muslos de pollo uses what was asked for. A dish asked for by
+    name (`dish_name`: "paella") needs one ingredient of each of its core groups (arroz redondo
+    or arroz bomba, ...) plus whatever else the cook named; its optional ingredients are not
+    required (see request_allowed). The first name of each family is the one the row holds.
+    """
+    from generate_dataset import DISH_RECIPES, resolve_name, strip_accents
+
+    aliases = request.get("aliases") or {}
+    dish = DISH_RECIPES.get(request.get("dish_name") or "")
+    typed = strip_accents(request.get("instruction", "").lower())
+    families = []
+    for name in dict.fromkeys(request["ingredients"]):
+        if dish is not None:
+            core = next((g for g in dish.core if name in g), None)
+            if core is not None:
+                families.append((name, *(n for n in core if n != name)))
+            elif not any(name in g for g in dish.optional) or strip_accents(name.lower()) in typed:
+                families.append((name,))  # an ingredient the cook added to the dish
+            continue
+        family = resolve_name(aliases[name]) if name in aliases else ()
+        families.append((name, *(n for n in family if n != name)))
+    return families
+
+
+def request_allowed(request):
+    """Catalogue names a recipe may use without counting as unrequested: the requested families,
+    and for a dish asked for by name, every ingredient that dish usually takes."""
+    from generate_dataset import DISH_RECIPES
+
+    allowed = {n for f in request_families(request) for n in f}
+    dish = DISH_RECIPES.get(request.get("dish_name") or "")
+    if dish is not None:
+        allowed.update(n for group in dish.core + dish.optional for n in group)
+    return allowed
+
+
+def _families(requested):
+    """Families as tuples; a plain catalogue name is a family of one."""
+    return list(dict.fromkeys((f,) if isinstance(f, str) else tuple(f) for f in requested))
+
+
+def ingredient_recall(text, families, catalogue):
+    """Share of the requested ingredients named in the `Ingredientes:` list and in the steps.
+
+    `families`: catalogue names, or families of them (see request_families)."""
+    families = _families(families)
+    if not families:
         return {"list": 1.0, "steps": 1.0, "missing_list": [], "missing_steps": []}
     items, steps = recipe_parts(text)
     in_list, in_steps = find_ingredients(items, catalogue), find_ingredients(steps, catalogue)
-    missing_list = sorted(set(requested) - in_list)
-    missing_steps = sorted(set(requested) - in_steps)
-    n = len(set(requested))
+    missing_list = sorted(f[0] for f in families if in_list.isdisjoint(f))
+    missing_steps = sorted(f[0] for f in families if in_steps.isdisjoint(f))
+    n = len(families)
     return {"list": 1 - len(missing_list) / n, "steps": 1 - len(missing_steps) / n,
             "missing_list": missing_list, "missing_steps": missing_steps}
 
 
-def unrequested_main(text, requested, catalogue):
-    """Main (non-pantry) catalogue ingredients the recipe uses without being asked for them."""
+def unrequested_main(text, allowed, catalogue):
+    """Main (non-pantry) catalogue ingredients the recipe uses that are not in `allowed`
+    (the requested names; see request_allowed)."""
     items, steps = recipe_parts(text)
     used = find_ingredients(items + "\n" + steps, catalogue)
-    return sorted(n for n in used if n not in set(requested) and not catalogue[n].pantry)
+    return sorted(n for n in used if n not in set(allowed) and not catalogue[n].pantry)
 
 
 def diet_violations(text, diet, catalogue, violates):
@@ -187,6 +250,93 @@ def diet_violations(text, diet, catalogue, violates):
     items, steps = recipe_parts(text)
     used = find_ingredients(items + "\n" + steps, catalogue)
     return {c: sorted(n for n in used if violates(c, n)) for c in diet if c in CONSTRAINTS}
+
+
+# ---------------------------------------------------------------------------
+# Coherence: does a recipe agree with itself? (whatever was asked)
+# ---------------------------------------------------------------------------
+# How a recipe announces a diet: as the generator writes it ("Receta vegana.") and a few
+# ways people do. Looked for in the recipe's head only (see recipe_head).
+ANNOUNCED_DIETS = {
+    "vegetariano": re.compile(r"(?<!\w)(?:vegetarian[oa]s?|sin carne ni pescado)(?!\w)", re.IGNORECASE),
+    "vegano": re.compile(r"(?<!\w)vegan[oa]s?(?!\w)", re.IGNORECASE),
+    "sin gluten": re.compile(r"(?<!\w)(?:sin gluten|aptas? para cel[ií]acos)(?!\w)", re.IGNORECASE),
+    "sin lactosa": re.compile(r"(?<!\w)(?:sin lactosa|sin l[aá]cteos)(?!\w)", re.IGNORECASE),
+}
+COHERENCE_KINDS = ("unlisted", "repeated", "diet_announced")  # see coherence()
+
+
+def _contains_word(text, name):
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def unlisted_in_steps(text, catalogue):
+    """Main catalogue ingredients the steps use that the recipe's `Ingredientes:` list lacks.
+
+    Pantry basics (sal, aceite, agua...) are left out: recipes take them for granted. A step
+    naming a shorter or longer form of a listed name ("cebolla" for "cebolla morada") is fine.
+    """
+    items, steps = recipe_parts(text)
+    listed = find_ingredients(items, catalogue)
+    return sorted(n for n in find_ingredients(steps, catalogue) - listed
+                  if not catalogue[n].pantry
+                  and not any(_contains_word(other, n) or _contains_word(n, other) for other in listed))
+
+
+def repeated_ingredients(text, catalogue):
+    """{"list": names on two or more `Ingredientes:` items, "title": names the title says twice}.
+
+    "Sopa de chorizo, chorizo y lentejas" repeats chorizo; "Ensalada de tomate y tomates cherry"
+    names two different ingredients (the longest name is read first).
+    """
+    r = parse_recipe(text)
+    per_item = Counter(n for item in r["ingredients"] for n in find_ingredients(item, catalogue))
+    lower = {name.lower(): name for name in catalogue}
+    in_title = Counter(lower[m.group(0).lower()] for m in _matcher(lower).finditer(r["title"] or ""))
+    return {"list": sorted(n for n, c in per_item.items() if c > 1),
+            "title": sorted(n for n, c in in_title.items() if c > 1)}
+
+
+def recipe_head(text):
+    """What comes before the `Ingredientes:` list: title, servings line, intro.
+
+    The closing tip is not part of it: "para una versión vegana, usa tofu" announces nothing.
+    """
+    head = []
+    for line in text.splitlines():
+        if INGREDIENTS_HEADER.match(line.strip()) or STEPS_HEADER.match(line.strip()):
+            break
+        head.append(line)
+    return "\n".join(head)
+
+
+def announced_diets(text):
+    """The diets (of CONSTRAINTS) a recipe says it follows, in its head."""
+    head = recipe_head(text)
+    return [d for d in CONSTRAINTS if ANNOUNCED_DIETS[d].search(head)]
+
+
+def broken_announced_diets(text, catalogue, violates):
+    """{diet: [offending ingredients]} for each diet the recipe announces and its own ingredients break."""
+    broken = diet_violations(text, announced_diets(text), catalogue, violates)
+    return {d: names for d, names in broken.items() if names}
+
+
+def coherence(text, catalogue, violates):
+    """The ways an answer contradicts itself (a flat dict, JSON-ready).
+
+    Kinds: `unlisted` (steps use a main ingredient the list lacks), `repeated` (an ingredient on
+    two list items, or said twice in the title), `diet_announced` (a diet the recipe announces,
+    broken by its own ingredients). `incoherent` when any of them happens.
+    """
+    unlisted = unlisted_in_steps(text, catalogue)
+    repeated = repeated_ingredients(text, catalogue)
+    diets = broken_announced_diets(text, catalogue, violates)
+    found = {"unlisted": bool(unlisted), "repeated": bool(repeated["list"] or repeated["title"]),
+             "diet_announced": bool(diets)}
+    return {"unlisted_in_steps": unlisted, "listed_twice": repeated["list"], "title_repeats": repeated["title"],
+            "announced_diet_broken": diets, "incoherent_kinds": [k for k in COHERENCE_KINDS if found[k]],
+            "incoherent": any(found.values())}
 
 
 # ---------------------------------------------------------------------------
@@ -275,8 +425,9 @@ def copy_metrics(text, index):
 def score_answer(text, request, catalogue, violates, copy_index):
     """Every per-answer metric of one answer to one request (a flat dict, JSON-ready)."""
     fmt = format_check(text)
-    recall = ingredient_recall(text, request["ingredients"], catalogue)
-    extra = unrequested_main(text, request["ingredients"], catalogue)
+    families = request_families(request)
+    recall = ingredient_recall(text, families, catalogue)
+    extra = unrequested_main(text, request_allowed(request), catalogue)
     broken = diet_violations(text, request.get("diet") or [], catalogue, violates)
     return {
         "format_valid": fmt["valid"],
@@ -336,6 +487,84 @@ def heldout_requests(train_rows, train_combos, num, seed, generate_examples):
         asked *= 2
     raise ChefError(f"solo encuentro {len(picked)} peticiones nuevas de {num} con --seed {seed}: "
                     "prueba otra semilla o un --num menor")
+
+
+# ---------------------------------------------------------------------------
+# Hand-written requests (peticiones_a_mano.jsonl)
+# ---------------------------------------------------------------------------
+# One JSON object a line: {"request": "pollo, arroz", "must_use": [["pechuga de pollo", ..., "pollo"],
+# [...]], "must_not": ["nata"], "diet": ["sin lactosa"], "kind": "list"}. A must_use group is one
+# thing the cook asked for, written as the names that count for it (catalogue names and the
+# cook's own word); must_not lists what the request excludes ("sin cebolla").
+HAND_KINDS = {  # `kind` -> how the table names it
+    "list": "lista escueta", "single": "un solo ingrediente", "generic": "nombre genérico (pollo, queso...)",
+    "plural": "plural o singular", "caps": "en MAYÚSCULAS", "accents": "sin tildes", "typo": "con erratas",
+    "quantity": "con cantidades", "diet": "dieta o «sin ...»", "servings": "para N personas",
+    "dessert": "postres y batidos", "long": "lista larga (6-8)", "greeting": "con saludo delante",
+    "dish": "nombre de un plato",
+}
+
+
+def _strings(value):
+    return isinstance(value, list) and all(isinstance(s, str) and s.strip() for s in value)
+
+
+def read_hand_requests(path):
+    """The hand-written requests, checked; a bad one raises ChefError naming file and request."""
+    path = Path(path)
+    if not path.is_file():
+        raise ChefError(f"no existe el fichero de peticiones a mano {path} (o usa --no-hand)")
+    rows = read_jsonl(path, required=("request", "kind"))
+    for n, row in enumerate(rows, 1):
+        groups = row.get("must_use")
+        if not isinstance(groups, list) or not all(_strings(g) and g for g in groups):
+            raise ChefError(f"{path}: petición {n}: 'must_use' debe ser una lista de listas de nombres")
+        if not _strings(row.setdefault("must_not", [])):
+            raise ChefError(f"{path}: petición {n}: 'must_not' debe ser una lista de nombres")
+        if not _strings(row.setdefault("diet", [])) or not set(row["diet"]) <= set(CONSTRAINTS):
+            raise ChefError(f"{path}: petición {n}: 'diet' solo admite {', '.join(CONSTRAINTS)}")
+    return rows
+
+
+def group_hits(text, groups):
+    """[(in the `Ingredientes:` list, in the steps)] for each must_use group: any of its names, whole word."""
+    items, steps = recipe_parts(text)
+    return [(bool(_matcher(g).search(items)), bool(_matcher(g).search(steps))) for g in groups]
+
+
+def forbidden_found(text, must_not):
+    """The must_not strings the list or the steps name (whole word, case-insensitive)."""
+    items, steps = recipe_parts(text)
+    return [s for s in must_not if _matcher([s]).search(items + "\n" + steps)]
+
+
+def score_hand_answer(text, request, catalogue, violates):
+    """Every metric of one answer to one hand-written request (a flat dict, JSON-ready).
+
+    `fully_right`: every group in the list and in the steps, nothing forbidden, the diet kept,
+    the format valid.
+    """
+    fmt = format_check(text)
+    hits = group_hits(text, request["must_use"])
+    forbidden = forbidden_found(text, request.get("must_not") or [])
+    broken = diet_violations(text, request.get("diet") or [], catalogue, violates)
+    violations = {c: v for c, v in broken.items() if v}
+    used = sum(a and b for a, b in hits)
+    return {
+        "format_valid": fmt["valid"],
+        "format": fmt,
+        "groups": len(hits),
+        "groups_list": sum(a for a, _ in hits),
+        "groups_steps": sum(b for _, b in hits),
+        "groups_used": used,
+        "missing": [g[0] for g, (a, b) in zip(request["must_use"], hits) if not (a and b)],
+        "forbidden": forbidden,
+        "violations": violations,
+        "constraints_checked": sorted(broken),
+        "fully_right": used == len(hits) and not forbidden and not violations and fmt["valid"],
+        "words": len(words(text)),
+        **coherence(text, catalogue, violates),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -457,16 +686,19 @@ def nearest_recipe(requested, train_combos):
 class HFModel:
     """A model folder of train_from_scratch.py, decoded in left-padded batches."""
 
-    def __init__(self, model_dir, device):
-        from chef_common import load_model
-
-        self.model, self.tokenizer = load_model(model_dir, device=device)
-        self.device = device
+    def __init__(self, model, tokenizer, device, name):
+        self.model, self.tokenizer, self.device, self.name = model, tokenizer, device, name
         self.eos_id = self.model.config.eos_token_id
         self.pad_id = self.model.config.pad_token_id
         self.vocab_size = self.model.config.vocab_size
         self.context = self.model.config.max_position_embeddings
-        self.name = f"{MODEL_NAME} ({Path(model_dir).name})"
+
+    @classmethod
+    def load(cls, model_dir, device):
+        from chef_common import load_model
+
+        model, tokenizer = load_model(model_dir, device=device)
+        return cls(model, tokenizer, device, f"{MODEL_NAME} ({Path(model_dir).name})")
 
     def encode(self, text):
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -573,6 +805,44 @@ class HFModel:
                 mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=torch.long)], dim=1)
                 position = position[:, -1:] + 1
         return list(zip(outputs, ended))
+
+
+def task_metrics(model, requests, batch_size, max_new_tokens):
+    """Greedy answers to requests scored on what a user judges first, for choosing a checkpoint.
+
+    `model`: an HFModel (or GGUFModel). Returns recall in the list and in the steps, the share of
+    recipes with an unrequested main ingredient, and `score` = mean recall - unrequested share:
+    training ships the checkpoint with the highest score. Dropout is off while answering.
+    """
+    from generate_dataset import INGREDIENTS
+
+    class NoBar:
+        def update(self, n):
+            pass
+
+    prompts = [model.encode(model.render(r["instruction"])) for r in requests]
+    settings = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "max_new_tokens": max_new_tokens}
+    torch_model = getattr(model, "model", None)
+    was_training = getattr(torch_model, "training", False)
+    if was_training:
+        torch_model.eval()
+    try:
+        answers = model.generate(prompts, settings, NoBar(), batch_size, seed=0)
+    finally:
+        if was_training:
+            torch_model.train()
+    list_recall, steps_recall, unrequested = [], [], []
+    for request, (ids, _) in zip(requests, answers):
+        text = model.decode(ids)
+        families = request_families(request)
+        recall = ingredient_recall(text, families, INGREDIENTS)
+        list_recall.append(recall["list"])
+        steps_recall.append(recall["steps"])
+        unrequested.append(bool(unrequested_main(text, request_allowed(request), INGREDIENTS)))
+    metrics = {"recall_list": mean(list_recall), "recall_steps": mean(steps_recall),
+               "unrequested_rate": mean(unrequested)}
+    metrics["score"] = (metrics["recall_list"] + metrics["recall_steps"]) / 2 - metrics["unrequested_rate"]
+    return metrics
 
 
 def check_gguf(path):
@@ -683,12 +953,59 @@ def summarize(scored, texts, losses=None):
         asked = [s for s in scored if c in s["constraints_checked"]]
         summary[f"violation:{c}"] = mean(c in s["violations"] for s in asked)
         summary[f"requests:{c}"] = len(asked)
+    summary.update(coherence_summary(scored))
     if losses:
         nll, tokens = sum(l for l, _ in losses), sum(t for _, t in losses)
         summary["loss"] = nll / tokens
         summary["perplexity"] = math.exp(nll / tokens)
         summary["loss_tokens"] = tokens
     return summary
+
+
+def coherence_summary(scored):
+    """Share of incoherent answers and of each kind (empty when coherence() was not scored)."""
+    if not scored or "incoherent" not in scored[0]:
+        return {}
+    summary = {"incoherent": mean(s["incoherent"] for s in scored)}
+    for k in COHERENCE_KINDS:
+        summary[f"incoherent:{k}"] = mean(k in s["incoherent_kinds"] for s in scored)
+    return summary
+
+
+def summarize_hand(scored, requests):
+    """Totals over the hand-written requests, and the share fully right for each `kind`."""
+    groups = sum(s["groups"] for s in scored)
+    with_not = [s for s, r in zip(scored, requests) if r.get("must_not")]
+    with_diet = [s for s in scored if s["constraints_checked"]]
+    by_kind = defaultdict(list)
+    for s, r in zip(scored, requests):
+        by_kind[r["kind"]].append(s["fully_right"])
+    return {
+        "requests": len(scored),
+        "groups": groups,
+        "groups_list": sum(s["groups_list"] for s in scored) / groups if groups else None,
+        "groups_steps": sum(s["groups_steps"] for s in scored) / groups if groups else None,
+        "groups_used": sum(s["groups_used"] for s in scored) / groups if groups else None,
+        "fully_right": mean(s["fully_right"] for s in scored),
+        "forbidden_rate": mean(bool(s["forbidden"]) for s in with_not),
+        "forbidden_requests": len(with_not),
+        "violation_rate": mean(bool(s["violations"]) for s in with_diet),
+        "diet_requests": len(with_diet),
+        "format_valid": mean(s["format_valid"] for s in scored),
+        "no_end": mean(not s["reached_end"] for s in scored),
+        "words": mean(s["words"] for s in scored),
+        **coherence_summary(scored),
+        "by_kind": {k: {"requests": len(v), "fully_right": mean(v)} for k, v in by_kind.items()},
+    }
+
+
+# Rows shared by both tables: label, summary key.
+COHERENCE_ROWS = [
+    ("recetas incoherentes (se contradicen a sí mismas)", "incoherent"),
+    ("· los pasos usan un ingrediente que no está en la lista", "incoherent:unlisted"),
+    ("· un ingrediente repetido en la lista o en el título", "incoherent:repeated"),
+    ("· anuncia una dieta que sus ingredientes incumplen", "incoherent:diet_announced"),
+]
 
 
 def pct(x):
@@ -716,6 +1033,7 @@ def markdown_table(summaries, headers):
     rows += [
         ("formato válido (título, secciones, pasos numerados)", lambda s: pct(s["format_valid"])),
         ("sin token de fin (desbocadas)", lambda s: pct(s["no_end"])),
+        *((label, lambda s, key=key: pct(s.get(key))) for label, key in COHERENCE_ROWS),
         ("4-gramas repetidos dentro de la respuesta", lambda s: pct(s["repeated_4gram"])),
         ("distinct-2 entre respuestas", lambda s: num(s["distinct_2"], 3)),
         ("copia: racha más larga con la receta de entrenamiento más cercana (palabras)",
@@ -730,8 +1048,50 @@ def markdown_table(summaries, headers):
     return "\n".join(lines)
 
 
-def card_section(table, info, start=CARD_START, end=CARD_END):
-    """The model card's evaluation section (Markdown between the markers)."""
+def hand_table(summary, header="modelo"):
+    """The hand-written requests' table: one column (the model), then the share fully right per kind."""
+    rows = [
+        ("peticiones", str(summary["requests"])),
+        (f"ingredientes pedidos en la lista (grupos: {summary['groups']})", pct(summary["groups_list"])),
+        ("ingredientes pedidos en los pasos", pct(summary["groups_steps"])),
+        ("ingredientes pedidos en la lista y en los pasos", pct(summary["groups_used"])),
+        ("peticiones del todo bien (todo lo pedido, nada excluido, dieta cumplida, formato válido)",
+         pct(summary["fully_right"])),
+        (f"usa algo que la petición excluye (peticiones con «sin ...»: {summary['forbidden_requests']})",
+         pct(summary["forbidden_rate"])),
+        (f"violaciones de la dieta (peticiones con dieta: {summary['diet_requests']})", pct(summary["violation_rate"])),
+        ("formato válido (título, secciones, pasos numerados)", pct(summary["format_valid"])),
+        ("sin token de fin (desbocadas)", pct(summary["no_end"])),
+        *((label, pct(summary.get(key))) for label, key in COHERENCE_ROWS),
+        ("longitud media (palabras)", num(summary["words"], 1)),
+        ("del todo bien, por tipo de petición:", ""),
+    ]
+    for kind, k in summary["by_kind"].items():
+        rows.append((f"· {HAND_KINDS.get(kind, kind)} (`{kind}`, n = {k['requests']})", pct(k["fully_right"])))
+    lines = [f"| métrica | {header} |", "| --- | ---: |"]
+    lines += [f"| {label} | {cell} |" for label, cell in rows]
+    return "\n".join(lines)
+
+
+def card_section(table, info, start=CARD_START, end=CARD_END, hand=None):
+    """The model card's evaluation section (Markdown between the markers).
+
+    `hand`: the hand-written requests' table (hand_table), added below the first one when given.
+    """
+    hand_part = "" if hand is None else f"""
+### Hand-written requests
+
+{info['hand_requests']} requests written by hand in `{info['hand_file']}`, typed the way people type them
+(bare lists, one ingredient, generic names, plurals, capitals, no accents, typos, quantities, diets,
+"para 4 personas", desserts, long lists, a greeting first, dish names). The generated requests above
+are phrased like the training data; these are not. Same model and decoding, no baselines.
+A request lists each thing asked for as a group of names (catalogue names and the cook's own word):
+it is used when any of them is in the `Ingredientes:` list (and, separately, in the steps). Fully
+right: every group in the list and in the steps, nothing the request excludes ("sin cebolla"), its
+diet kept and the format valid.
+
+{hand}
+"""
     return f"""{start}
 ## Evaluation
 
@@ -749,9 +1109,12 @@ training recipe whose ingredients overlap the request most. "Reference" is the g
 - Recall: share of requested ingredients named in the `Ingredientes:` list / in the steps.
   Main ingredient not requested: a catalogue ingredient that is not a pantry basic.
 - Diet violations: among requests with that diet, recipes naming an ingredient it forbids.
+- Incoherent: the recipe contradicts itself, whatever was asked: its steps use a main ingredient
+  its list lacks, an ingredient is on two list items or twice in the title, or it announces a diet
+  ("Receta vegana.") that its own ingredients break.
 - Copy: longest run of words shared with the closest of the training recipes.
 - {info['elapsed']:.0f} s on {info['hardware']}; every generation is in `{info['output_json']}`.
-{end}"""
+{hand_part}{end}"""
 
 
 def replace_section(text, section, start=CARD_START, end=CARD_END):
@@ -760,6 +1123,19 @@ def replace_section(text, section, start=CARD_START, end=CARD_END):
     if i != -1 and j > i:
         return text[:i] + section + text[j + len(end):]
     return text.rstrip("\n") + "\n\n" + section + "\n"
+
+
+CARD_REQUESTS_RE = re.compile(r"` on (\d+) held-out requests made by")
+
+
+def card_requests(model_dir, start=CARD_START, end=CARD_END):
+    """Requests behind the evaluation the model card shows now (None when it shows none)."""
+    card = Path(model_dir) / "README.md"
+    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+    if start not in text or end not in text:
+        return None
+    found = CARD_REQUESTS_RE.search(text[text.index(start):text.index(end)])
+    return int(found.group(1)) if found else None
 
 
 def update_card(model_dir, section, start=CARD_START, end=CARD_END):
@@ -796,7 +1172,13 @@ def parse_args(argv=None):
     parser.add_argument("--ngram-order", type=int, default=NGRAM_ORDER, help="orden del modelo de n-gramas (por defecto: %(default)s)")
     parser.add_argument("--output-json", type=Path, default=OUTPUT_JSON,
                         help=f"JSON con todas las respuestas (por defecto: {OUTPUT_JSON.name})")
-    parser.add_argument("--no-card", action="store_true", help="no escribir la tabla en el README.md del modelo")
+    parser.add_argument("--hand-file", type=Path, default=HAND_FILE,
+                        help=f"JSONL de peticiones escritas a mano, evaluadas después de las generadas "
+                        f"(por defecto: {HAND_FILE.name})")
+    parser.add_argument("--no-hand", action="store_true", help="no evaluar las peticiones escritas a mano")
+    parser.add_argument("--card", action="store_true",
+                        help="escribir las tablas en la tarjeta del modelo (su README.md); no se sustituye una "
+                        "evaluación con más peticiones")
     args = parser.parse_args(argv)
     if args.num < 1:
         parser.error("--num debe ser 1 o mayor")
@@ -856,6 +1238,7 @@ def main(argv=None):
     args = parse_args(argv)
     t_start = time.time()
     rows = read_jsonl(args.data)
+    hand_requests = [] if args.no_hand else read_hand_requests(args.hand_file)
     if args.gguf:  # fail on a missing file before the slow work
         check_gguf(args.gguf)
     else:
@@ -875,7 +1258,7 @@ def main(argv=None):
           file=sys.stderr)
 
     # -- the model -------------------------------------------------------------------
-    model = GGUFModel(args.gguf) if args.gguf else HFModel(args.model, device)
+    model = GGUFModel(args.gguf) if args.gguf else HFModel.load(args.model, device)
     if model.render("x") != format_prompt("x"):
         print("aviso: la plantilla de chat del modelo no da el formato de entrenamiento", file=sys.stderr)
     prompts = [model.encode(model.render(r["instruction"])) for r in requests]
@@ -892,6 +1275,15 @@ def main(argv=None):
     batch_size = args.batch_size or BATCH_SIZE.get(device, 32)
     with progress_bar(len(prompts), "generando (modelo)") as bar:
         model_out = model.generate(prompts, settings, bar, batch_size, args.seed)
+
+    # -- hand-written requests: the model only, same decoding ----------------------------
+    hand_out = []
+    if hand_requests:
+        hand_prompts = [model.encode(model.render(r["request"])) for r in hand_requests]
+        hand_settings = dict(settings, max_new_tokens=min(settings["max_new_tokens"],
+                                                          model.context - max(map(len, hand_prompts))))
+        with progress_bar(len(hand_prompts), "generando (a mano)") as bar:
+            hand_out = model.generate(hand_prompts, hand_settings, bar, batch_size, args.seed)
 
     # -- baselines --------------------------------------------------------------------
     t0 = time.time()
@@ -921,15 +1313,21 @@ def main(argv=None):
         for system in SYSTEMS:
             for request, (text, ended, n_tokens) in zip(requests, answers[system]):
                 s = score_answer(text, request, INGREDIENTS, violates, copy_index)
+                s.update(coherence(text, INGREDIENTS, violates))
                 scored[system].append(dict(s, reached_end=ended, tokens=n_tokens))
                 bar.update(1)
     losses = {"model": model_losses, "ngram": ngram_losses}
     summaries = {k: summarize(scored[k], [t for t, _, _ in answers[k]], losses.get(k)) for k in SYSTEMS}
+    hand_texts = [model.decode(ids) for ids, _ in hand_out]
+    hand_scored = [dict(score_hand_answer(text, r, INGREDIENTS, violates), reached_end=ended, tokens=len(ids))
+                   for r, text, (ids, ended) in zip(hand_requests, hand_texts, hand_out)]
+    hand_summary = summarize_hand(hand_scored, hand_requests) if hand_requests else None
 
     # -- report --------------------------------------------------------------------------
     headers = {"model": "modelo", "ngram": f"{args.ngram_order}-grama", "retriever": "recuperador",
                "reference": "referencia"}
     table = markdown_table(summaries, headers)
+    hand = hand_table(hand_summary, headers["model"]) if hand_summary else None
     elapsed = time.time() - t_start
     info = {
         "command": "python evaluate.py " + " ".join(map(str, sys.argv[1:] if argv is None else argv)),
@@ -937,6 +1335,7 @@ def main(argv=None):
         "decoding": describe_decoding(settings), "max_new_tokens": settings["max_new_tokens"],
         "model": f"Model: {model.name}", "ngram_order": args.ngram_order, "elapsed": elapsed,
         "hardware": hardware(device), "output_json": Path(args.output_json).name,
+        "hand_file": None if args.no_hand else Path(args.hand_file).name, "hand_requests": len(hand_requests),
     }
     report = {
         "settings": {**info, "decoding": settings},
@@ -949,11 +1348,23 @@ def main(argv=None):
             for n, (r, i) in enumerate(zip(requests, retrieved))
         ],
     }
+    if hand_summary:
+        report["hand"] = {
+            "file": str(args.hand_file), "summary": hand_summary,
+            "requests": [{**r, "model": {"text": text, **s}}
+                         for r, text, s in zip(hand_requests, hand_texts, hand_scored)],
+        }
     atomic_write_text(args.output_json, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
     print(f"\n{table}\n")
-    if not args.no_card and Path(args.model).is_dir():
-        markers = (CARD_START_GGUF, CARD_END_GGUF) if args.gguf else (CARD_START, CARD_END)
-        card = update_card(args.model, card_section(table, info, *markers), *markers)
+    if hand:
+        print(f"Peticiones escritas a mano ({info['hand_file']}):\n\n{hand}\n")
+    markers = (CARD_START_GGUF, CARD_END_GGUF) if args.gguf else (CARD_START, CARD_END)
+    shown = card_requests(args.model, *markers)
+    if args.card and shown is not None and shown > len(requests):
+        print(f"no escribo la tarjeta: muestra una evaluación de {shown} peticiones y esta tiene {len(requests)} "
+              f"(usa --num {shown})")
+    elif args.card:
+        card = update_card(args.model, card_section(table, info, *markers, hand=hand), *markers)
         print(f"tabla escrita en {card}")
     print(f"respuestas en {args.output_json}; {elapsed:.0f} s en total.")
 

@@ -1,10 +1,18 @@
 """Generate the Chef-Bot training set: Spanish cooking requests and their recipes.
 
 Each line of the output is one JSON object (UTF-8, not ASCII-escaped) with the fields
-`instruction`, `response`, `ingredients`, `dish_type`, `style`, `diet`, `servings` and
+`instruction`, `response`, `ingredients` (the catalogue names the recipe uses as main
+ingredients), `aliases`, `dish_name`, `dish_type`, `style`, `diet`, `servings` and
 `time_minutes`. Every recipe is built from a catalogue of ingredients that knows each
 one's gender and number, units, techniques and diet flags, so the Spanish agrees and
 the constraints asked for are obeyed. The output is byte-identical for a given seed.
+
+Cooks do not type catalogue names only. About 22 % of the requests name some ingredients
+by a word of their own ("tengo pollo, arroz y pimiento"): `aliases` maps each such catalogue
+name to that word ({"pechuga de pollo": "pollo"}; {} otherwise), and the recipe writes the
+catalogue name. About 5 % ask for a dish by name ("¿cómo se hace una paella?"): `dish_name`
+holds it (null otherwise). ALIASES, DISH_NAMES and resolve_name() are the tables and the
+look-up the chat and the evaluation import.
 
 Usage:
     python generate_dataset.py                      # 5000 examples, seed 42 -> recetas_extended.jsonl
@@ -18,7 +26,7 @@ import random
 import re
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chef_common import DATA_FILE, ChefError, atomic_write_text, make_parser, run_main
 
@@ -746,6 +754,369 @@ def format_number(value: float) -> str:
 
 
 # ---------------------------------------------------------------------------
+# Aliases and dish names: the words cooks type that the catalogue does not have
+# ---------------------------------------------------------------------------
+# One family per line: "alias, alias, ... = catalogue name, catalogue name, ...". An alias
+# stands for any name of its family (a generic word such as "pollo" or "queso" stands for
+# several); a catalogue name is never an alias, it is itself. A star marks the words cooks
+# type all the time: the generator uses them most.
+_ALIAS_TABLE = """
+*pollo, pollos, carne de pollo = pechuga de pollo, muslos de pollo, alitas de pollo
+pechugas de pollo, pechugas, filete de pollo, filetes de pollo = pechuga de pollo
+pechuga = pechuga de pollo, pechuga de pavo
+muslo de pollo, muslo, muslos, contramuslos, contramuslos de pollo, jamoncitos de pollo = muslos de pollo
+alita, alitas, alita de pollo, alas de pollo = alitas de pollo
+*carne picada, picada, picada de ternera, carne picada de vacuno, carne de hamburguesa = carne picada de ternera
+carne de ternera, vacuno, carne de vacuno = ternera, filetes de ternera, carne picada de ternera
+carne para guisar, carne de guisar, ternera para guisar, morcillo, aguja de ternera = ternera
+filete de ternera, bistec, bistecs = filetes de ternera
+*carne = ternera, filetes de ternera, carne picada de ternera, lomo de cerdo, solomillo de cerdo, costillas de cerdo, secreto ibérico, cordero
+*cerdo, carne de cerdo = lomo de cerdo, solomillo de cerdo, costillas de cerdo, secreto ibérico
+lomo, cinta de lomo, filetes de lomo, lomo fresco = lomo de cerdo
+costillas, costilla, costilla de cerdo, costillar = costillas de cerdo
+solomillo, solomillos = solomillo de cerdo
+chorizos, chorizo dulce, chorizo picante, chorizo asturiano = chorizo
+*jamón, taquitos de jamón, jamón ibérico = jamón serrano
+beicon, bacón, bacon ahumado = bacon
+pavo, pechugas de pavo, filetes de pavo = pechuga de pavo
+carne de cordero, pierna de cordero, paletilla de cordero, chuletas de cordero = cordero
+carne de conejo = conejo
+salchicha, salchichas frescas = salchichas
+secreto, secreto de cerdo = secreto ibérico
+tocino, panceta fresca = panceta
+morcillas, morcilla de burgos = morcilla
+*pescado = merluza, bacalao, salmón, dorada, lubina, rape, bonito, emperador, atún fresco, sardinas
+*pescado blanco = merluza, bacalao, dorada, lubina, rape
+pescado azul = salmón, sardinas, bonito, emperador, atún fresco
+*marisco, mariscos = gambas, langostinos, mejillones, almejas
+merluzas, filetes de merluza, lomos de merluza, rodajas de merluza = merluza
+salmones, lomos de salmón, filete de salmón, filetes de salmón = salmón
+lomos de bacalao, bacalao fresco, bacalao desalado = bacalao
+*atún = atún fresco, atún en lata
+atún rojo, tacos de atún, lomo de atún = atún fresco
+lata de atún, latas de atún, atún en conserva, atún en aceite, atún claro = atún en lata
+gamba, gambas peladas = gambas
+langostino, gambones = langostinos
+mejillón = mejillones
+calamar, anillas de calamar, chipirones = calamares
+choco, chocos, sepias = sepia
+doradas = dorada
+lubinas = lubina
+sardina = sardinas
+pulpo, pata de pulpo = pulpo cocido
+cola de rape = rape
+almeja = almejas
+pez espada = emperador
+bonito del norte = bonito
+anchoa = anchoas
+*aceitunas, aceituna, aceituna negra, olivas = aceitunas negras
+alcaparra = alcaparras
+piquillos, pimiento del piquillo, pimientos de piquillo = pimientos del piquillo
+tomate seco = tomates secos
+maíz = maíz dulce
+*pimiento, pimientos = pimiento rojo, pimiento verde
+pimientos rojos, pimiento morrón = pimiento rojo
+pimientos verdes, pimiento italiano = pimiento verde
+calabacines = calabacín
+berenjenas = berenjena
+*zanahorias = zanahoria
+champiñón, champis = champiñones
+*setas, seta = setas variadas, champiñones, boletus
+hongos = setas variadas, boletus
+boletus edulis, boletos = boletus
+judías = judías verdes, alubias blancas, alubias rojas
+judía verde, vainas, judías planas = judías verdes
+brécol = brócoli
+coliflores = coliflor
+calabazas, calabaza cacahuete = calabaza
+espárragos, espárrago, espárragos verdes, trigueros = espárragos trigueros
+guisante = guisantes
+alcachofa = alcachofas
+espinaca, espinacas frescas, hojas de espinaca = espinacas
+*tomates, tomate maduro, tomates maduros, tomate pera = tomate
+puerros = puerro
+*cebollas = cebolla
+cebolla roja, cebollas moradas = cebolla morada
+ajos, diente de ajo, dientes de ajo = ajo
+cebolletas, cebolla tierna = cebolleta
+chalotas, chalote, chalotes = chalota
+rama de apio = apio
+repollo = col
+col lombarda = lombarda
+nabos = nabo
+remolacha = remolacha cocida
+pepinos = pepino
+lechugas, lechuga romana, cogollos = lechuga
+canónigo = canónigos
+tomate cherry, cherrys, tomatitos = tomates cherry
+aguacates = aguacate
+rábanos, rabanito = rabanitos
+endivia = endivias
+jengibre fresco = jengibre
+guindillas, cayena = guindilla
+*patatas, papas = patata
+boniatos, batata = boniato
+garbanzo = garbanzos
+lenteja, lentejas pardinas = lentejas
+*alubias = alubias blancas, alubias rojas
+alubia blanca, judías blancas, fabes = alubias blancas
+alubia roja, judías rojas, judías pintas = alubias rojas
+haba = habas
+*legumbres = garbanzos, lentejas, alubias blancas, alubias rojas
+*arroz = arroz redondo, arroz bomba, arroz basmati, arroz integral
+arroz blanco = arroz redondo, arroz basmati
+*pasta = espaguetis, macarrones, tallarines, hélices, fideos
+espagueti, spaghetti = espaguetis
+macarrón = macarrones
+tallarín = tallarines
+fideo, fideos finos = fideos
+espirales, hélice = hélices
+ñoqui, gnocchi = ñoquis
+tallarines de arroz = fideos de arroz
+quinua = quinoa
+cus cus, couscous = cuscús
+pan duro, pan del día anterior, barra de pan = pan
+galleta = galletas
+avena = copos de avena
+*huevo = huevos
+leche entera, leche semidesnatada, leche desnatada = leche
+*nata, nata líquida = nata para cocinar, nata para montar
+*yogur, yogures, yogurt = yogur natural, yogur griego, yogur de soja
+yogures naturales = yogur natural
+yogures griegos = yogur griego
+queso de untar = queso crema
+*queso, quesos = queso rallado, queso fresco, mozzarella, parmesano, queso feta, queso de cabra, queso curado
+queso manchego = queso curado
+queso de burgos = queso fresco
+mozarela = mozzarella
+queso parmesano = parmesano
+feta = queso feta
+rulo de cabra = queso de cabra
+bebida vegetal, leche vegetal = bebida de avena, bebida de soja, bebida de almendras
+leche de avena = bebida de avena
+leche de soja = bebida de soja
+leche de almendras = bebida de almendras
+yogures de soja = yogur de soja
+*manzanas = manzana
+peras = pera
+plátanos = plátano
+fresa, fresones = fresas
+naranjas = naranja
+mangos = mango
+melocotones = melocotón
+kiwis = kiwi
+arándano = arándanos
+frambuesa = frambuesas
+uva = uvas
+higo = higos
+melones = melón
+granadas = granada
+limones = limón
+limas = lima
+*fruta, frutas = manzana, pera, plátano, fresas, naranja, mango, piña, melocotón, kiwi
+frutos rojos, frutos del bosque = fresas, arándanos, frambuesas
+nuez = nueces
+almendra = almendras
+piñón = piñones
+avellana = avellanas
+pistacho = pistachos
+anacardo = anacardos
+cacahuete = cacahuetes
+*frutos secos = nueces, almendras, avellanas, pistachos, anacardos, cacahuetes, piñones
+pipas = pipas de calabaza
+sésamo = semillas de sésamo
+coco = coco rallado
+perejil fresco = perejil
+cilantro fresco = cilantro
+albahaca fresca = albahaca
+menta fresca = menta
+romero fresco = romero
+hoja de laurel, hojas de laurel = laurel
+*pimentón, pimentón de la vera = pimentón dulce, pimentón picante
+comino molido = comino
+canela molida, canela en rama = canela
+vino = vino blanco, vino tinto
+tomate frito, salsa de tomate, tomate en lata = tomate triturado
+*chocolate = chocolate negro, chocolate con leche
+cacao = cacao en polvo
+mermelada = mermelada de fresa
+sirope = sirope de agave
+vainilla = esencia de vainilla
+dátil = dátiles
+tempe = tempeh
+tofu firme = tofu
+sandías = sandía
+hierbabuena fresca = hierbabuena
+eneldo fresco = eneldo
+tomillo fresco = tomillo
+orégano seco = orégano
+curri, curry en polvo = curry
+hebras de azafrán = azafrán
+salsa soja = salsa de soja
+mostaza de dijon = mostaza
+balsámico, vinagre de módena = vinagre balsámico
+aceite, aceite de oliva virgen extra = aceite de oliva
+pimienta = pimienta negra
+caldo = caldo de verduras
+"""
+
+# One dish a line: "name, name | gender+number | dish type | groups". Groups are separated
+# by ";"; a group lists alternatives with "/" (one of them is used) and ends in "?" when
+# it is optional. Only dishes that the dish types above really cook are listed: gazpacho,
+# salmorejo and arroz con leche are not (no dish type makes a cold soup or a sweet rice).
+_DISH_TABLE = """
+tortilla de patatas, tortilla española|f|tortilla|huevos; patata; cebolla?
+tortilla de calabacín|f|tortilla|huevos; calabacín; cebolla?
+tortilla francesa|f|tortilla|huevos; perejil?; cebollino?
+revuelto de setas|m|revuelto|huevos; setas variadas/champiñones/boletus; ajo?; jamón serrano?; perejil?; cebolleta?
+revuelto de gambas|m|revuelto|huevos; gambas; ajo?; espinacas?; cebolleta?; perejil?
+paella, paella valenciana|f|arroz|arroz bomba/arroz redondo; pechuga de pollo/muslos de pollo; conejo?; judías verdes?; tomate?; pimiento rojo?; azafrán?; pimentón dulce?
+paella de marisco|f|arroz|arroz bomba/arroz redondo; gambas/langostinos; mejillones/almejas/calamares/sepia?; pimiento rojo?; tomate?; ajo?; azafrán?
+paella mixta|f|arroz|arroz bomba/arroz redondo; pechuga de pollo/muslos de pollo; gambas/langostinos/calamares/mejillones; pimiento rojo?; judías verdes?; tomate?; azafrán?
+arroz con pollo|m|arroz|arroz redondo/arroz bomba; pechuga de pollo/muslos de pollo; pimiento rojo?; guisantes?; tomate?; cebolla?; ajo?; azafrán/pimentón dulce?
+arroz con verduras|m|arroz|arroz redondo/arroz integral/arroz bomba; pimiento rojo/pimiento verde; calabacín/judías verdes/alcachofas; zanahoria?; guisantes?; tomate?; cebolla?; ajo?
+lentejas con chorizo|fp|guiso|lentejas; chorizo; zanahoria?; patata?; cebolla?; ajo?; pimiento verde?; pimentón dulce?; laurel?
+lentejas estofadas|fp|guiso|lentejas; zanahoria; patata?; cebolla?; ajo?; pimiento verde?; pimentón dulce?; laurel?; comino?
+garbanzos con espinacas|mp|guiso|garbanzos; espinacas; ajo?; cebolla?; tomate?; comino?; pimentón dulce?
+potaje de vigilia|m|guiso|garbanzos; bacalao; espinacas; cebolla?; ajo?; pimentón dulce?; laurel?
+fabada, fabada asturiana|f|guiso|alubias blancas; chorizo; morcilla/panceta; cebolla?; ajo?; azafrán?; pimentón dulce?; laurel?
+estofado de ternera, guiso de ternera|m|guiso|ternera; patata; zanahoria; cebolla?; ajo?; guisantes?; vino tinto?; laurel?; pimentón dulce?
+judías verdes con patatas|fp|guiso|judías verdes; patata; cebolla?; ajo?; zanahoria?; pimentón dulce?
+merluza en salsa verde|f|guiso|merluza; ajo; perejil; almejas?; guisantes?; vino blanco?; cebolla?
+crema de calabaza|f|crema|calabaza; cebolla/puerro?; zanahoria?; patata?; nata para cocinar?; jengibre?; nuez moscada?; pipas de calabaza?
+crema de calabacín|f|crema|calabacín; cebolla/puerro?; patata?; queso rallado?; nata para cocinar?
+crema de verduras|f|crema|calabacín/calabaza; zanahoria; puerro?; patata?; cebolla?; judías verdes?; apio?
+crema de champiñones|f|crema|champiñones; cebolla/puerro?; patata?; nata para cocinar?; ajo?
+crema de puerros|f|crema|puerro; patata; cebolla?; nata para cocinar?; cebollino?
+sopa de fideos|f|sopa|fideos; pechuga de pollo?; zanahoria?; puerro?; apio?; perejil?
+sopa de ajo, sopa castellana|f|sopa|ajo; pan; jamón serrano; pimentón dulce?; perejil?
+sopa de verduras|f|sopa|zanahoria; puerro/cebolla; calabacín/judías verdes; patata?; apio?; fideos?; guisantes?
+ensalada mixta|f|ensalada|lechuga; tomate; cebolla/cebolla morada?; atún en lata?; huevos?; aceitunas negras?; zanahoria?; maíz dulce?
+ensalada campera|f|ensalada|patata; tomate; pimiento verde?; cebolla?; huevos?; atún en lata?; aceitunas negras?
+ensalada de garbanzos|f|ensalada|garbanzos; tomate; pimiento rojo/pimiento verde?; cebolla morada?; pepino?; atún en lata?; perejil?
+ensalada de arroz|f|ensalada|arroz basmati/arroz integral; tomate; maíz dulce?; atún en lata?; pimiento rojo?; huevos?; aceitunas negras?
+macarrones con tomate|mp|pasta|macarrones; tomate; tomate triturado?; cebolla?; ajo?; chorizo/carne picada de ternera?; queso rallado?; orégano?
+espaguetis a la carbonara, espaguetis carbonara|mp|pasta|espaguetis; bacon/panceta; nata para cocinar; parmesano/queso rallado?; cebolla?; champiñones?
+espaguetis a la boloñesa, espaguetis boloñesa|mp|pasta|espaguetis; carne picada de ternera; tomate triturado; cebolla?; zanahoria?; ajo?; orégano?; parmesano?
+pollo al horno, pollo asado|m|al_horno|muslos de pollo/pechuga de pollo/alitas de pollo; patata?; cebolla?; ajo?; pimiento rojo?; romero/tomillo?; vino blanco?
+patatas al horno, patatas asadas|fp|al_horno|patata; cebolla?; pimiento verde?; ajo?; romero?
+dorada al horno|f|al_horno|dorada; patata?; cebolla?; ajo?; perejil?
+lubina al horno|f|al_horno|lubina; patata?; cebolla?; ajo?; perejil?; vino blanco?
+salmón al horno|m|al_horno|salmón; patata?; espárragos trigueros?; cebolla?; eneldo?
+escalivada|f|al_horno|berenjena; pimiento rojo; cebolla; tomate?; ajo?
+verduras al horno|fp|al_horno|calabacín/berenjena; pimiento rojo/pimiento verde; cebolla; zanahoria?; calabaza?; tomate?; champiñones?
+salmón a la plancha|m|a_la_plancha|salmón; espárragos trigueros?; limón?; eneldo?
+calamares a la plancha|mp|a_la_plancha|calamares; limón?; perejil?
+sepia a la plancha|f|a_la_plancha|sepia; limón?; perejil?
+sardinas a la plancha|fp|a_la_plancha|sardinas; limón?; perejil?; pimiento verde?
+pollo a la plancha|m|a_la_plancha|pechuga de pollo; limón?; perejil?; orégano?; pimiento verde?
+gambas al ajillo|fp|salteado|gambas; ajo; guindilla?; perejil?
+champiñones al ajillo|mp|salteado|champiñones; ajo; perejil?; guindilla?; jamón serrano?
+macedonia de frutas, macedonia|f|postre|naranja; kiwi; melón/sandía?; uvas?; granada?; menta/hierbabuena?
+batido de plátano|m|batido|plátano; leche/bebida de avena/bebida de soja/bebida de almendras; canela?; miel?; copos de avena?; cacao en polvo?
+batido de fresa|m|batido|fresas; leche/yogur natural/bebida de soja; plátano?; miel?
+"""
+
+
+# Whole catalogue names inside a text, longest first ("pipas de calabaza" before "calabaza").
+CATALOGUE_NAME_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(INGREDIENTS, key=len, reverse=True))
+                               + r")(?!\w)")
+
+
+def _norm(text: str) -> str:
+    """How names are compared: lower case, no accents, single spaces."""
+    return " ".join(strip_accents(text.lower()).split())
+
+
+def _check_names(names, where: str) -> None:
+    unknown = [n for n in names if n not in INGREDIENTS]
+    if unknown:
+        raise ValueError(f"{where}: no están en el catálogo: {', '.join(unknown)}")
+
+
+def _parse_aliases(table: str) -> tuple:
+    """({alias: family}, the starred aliases)."""
+    aliases, starred = {}, set()
+    for line in table.strip().splitlines():
+        left, _, right = line.partition(" = ")
+        family = tuple(n.strip() for n in right.split(","))
+        _check_names(family, line)
+        for alias in (a.strip() for a in left.split(",")):
+            if alias.startswith("*"):
+                alias = alias[1:]
+                starred.add(alias)
+            if alias in INGREDIENTS or alias in aliases or alias != alias.lower():
+                raise ValueError(f"alias repetido, en mayúsculas o del catálogo: {alias}")
+            aliases[alias] = family
+    return aliases, starred
+
+
+# Hand-written aliases: the words the generator puts in requests.
+WRITTEN_ALIASES, COMMON_ALIASES = _parse_aliases(_ALIAS_TABLE)
+ALIASES = dict(WRITTEN_ALIASES)
+# People often type without accents: "jamon serrano", "atun", "platanos".
+for _name, _family in [(n, (n,)) for n in INGREDIENTS] + list(WRITTEN_ALIASES.items()):
+    _bare = strip_accents(_name)
+    if _bare != _name and _bare not in INGREDIENTS:
+        if ALIASES.setdefault(_bare, _family) != _family:
+            raise ValueError(f"«{_bare}» sin tildes es a la vez alias de dos familias")
+_RESOLVE = {_norm(n): (n,) for n in INGREDIENTS}
+_RESOLVE.update({_norm(a): f for a, f in ALIASES.items()})
+
+
+def resolve_name(text: str) -> tuple:
+    """The catalogue names one ingredient word or phrase stands for; () when unknown.
+
+    resolve_name("Pollo") -> ("pechuga de pollo", "muslos de pollo", "alitas de pollo");
+    resolve_name(" ATUN en lata") -> ("atún en lata",).
+    """
+    return _RESOLVE.get(_norm(text), ())
+
+
+@dataclass(frozen=True)
+class DishRecipe:
+    """How the generator cooks a dish asked for by name."""
+
+    name: str
+    names: tuple  # every name of the dish ("paella", "paella valenciana")
+    gender: str  # of the dish name, for articles in requests ("unas lentejas con chorizo")
+    number: str
+    dish: str  # key of DISHES
+    core: tuple  # groups of alternatives, one of each is always used
+    optional: tuple  # groups of alternatives, each used or not
+
+
+def _parse_dishes(table: str) -> dict:
+    recipes = {}
+    for line in table.strip().splitlines():
+        names, gn, dish, groups = line.split("|")
+        core, optional = [], []
+        for group in groups.split(";"):
+            group = group.strip()
+            alternatives = tuple(n.strip() for n in group.rstrip("?").split("/"))
+            _check_names(alternatives, line)
+            bad = [n for n in alternatives if dish not in INGREDIENTS[n].techniques]
+            if bad:
+                raise ValueError(f"{line}: {', '.join(bad)} no se cocina en {dish}")
+            (optional if group.endswith("?") else core).append(alternatives)
+        names = tuple(n.strip() for n in names.split(","))
+        for name in names:
+            # A catalogue name inside the dish name is in every recipe of it ("lentejas con chorizo").
+            named = {m.group(0) for m in CATALOGUE_NAME_RE.finditer(name)}
+            if not named <= {g[0] for g in core if len(g) == 1}:
+                raise ValueError(f"{name}: el nombre dice {', '.join(sorted(named))} pero la receta no lo lleva siempre")
+            recipes[name] = DishRecipe(name, names, gn[0], "pl" if gn.endswith("p") else "sg", dish,
+                                       tuple(core), tuple(optional))
+    return recipes
+
+
+DISH_RECIPES = _parse_dishes(_DISH_TABLE)
+# dish name -> (dish type, the catalogue ingredients the dish usually has)
+DISH_NAMES = {name: (r.dish, tuple(n for group in r.core + r.optional for n in group))
+              for name, r in DISH_RECIPES.items()}
+
+
+# ---------------------------------------------------------------------------
 # Quantities
 # ---------------------------------------------------------------------------
 UNIT_FORMS = {"diente": ("diente", "dientes"), "cucharada": ("cucharada", "cucharadas"),
@@ -865,6 +1236,9 @@ class Request:
     servings_asked: bool
     quick: bool
     dish_asked: bool
+    aliases: dict = field(default_factory=dict)  # catalogue name -> the word the cook typed for it
+    dish_name: str = None  # set when the cook asked for a dish by name ("tortilla de patatas")
+    extras: tuple = ()  # what the cook added to a named dish ("... con chorizo")
 
 
 def constraint_text(req: Request, rng) -> str:
@@ -888,7 +1262,10 @@ def instruction_list(names: list, rng) -> str:
     return " + ".join(names) if len(names) < 5 else ", ".join(names)
 
 
-def instruction_quantity(ing: Ingredient, amount: float) -> str:
+def instruction_quantity(ing: Ingredient, amount: float, alias: str = None) -> str:
+    if alias:  # the cook's own word: a weight or a volume reads well with any noun, a count may not
+        return f"{_mass(amount, 'g', 'kg') if ing.unit == 'g' else _mass(amount, 'ml', 'l')} de {alias}" \
+            if ing.unit in ("g", "ml") else alias
     if ing.unit in ("ud", "una") and ing.number == "sg":
         phrase = quantity_phrase(ing, amount)
         return re.sub(r"^1 (\S+(?: \S+)*?)( (?:pequeñ|median)[oa]| grande)?$",
@@ -902,12 +1279,45 @@ def render_instruction(req: Request, amounts: dict, rng) -> str:
     dish_template = req.dish_asked and req.dish.key not in ("al_horno", "postre")
     pool = [t for t in INSTRUCTION_TEMPLATES if ("{dish}" in t or "{bare}" in t) == dish_template]
     template = rng.choice(pool)
-    names = [ing.name for ing in req.ingredients]
-    quantities = [instruction_quantity(ing, amounts[ing.name]) for ing in req.ingredients]
+    names = [req.aliases.get(ing.name, ing.name) for ing in req.ingredients]
+    quantities = [instruction_quantity(ing, amounts[ing.name], req.aliases.get(ing.name)) for ing in req.ingredients]
     ings = instruction_list(names, rng)
     text = template.format(ings=ings, Ings=capitalize(ings), q=join(quantities), x=constraint_text(req, rng),
                            dish=req.dish.indef, bare=req.dish.bare)
-    text = fix_conjunctions(text)
+    return typing_noise(fix_conjunctions(text), rng)
+
+
+DISH_REQUEST_TEMPLATES = [
+    "{name}{x}", "{Name}{x}", "Receta de {name}{x}", "receta {name}{x}", "Receta fácil de {name}{x}",
+    "Quiero hacer {a}{x}", "Quiero preparar {a}{x}", "Me gustaría hacer {a}{x}", "Hoy quiero cocinar {a}{x}",
+    "¿Cómo se hace {a}{x}?", "¿Cómo hago {a}{x}?", "¿Cómo preparo {a}{x}?", "¿Cómo se prepara {the}{x}?",
+    "Hola, ¿cómo se hace {a}{x}?", "¿Me das la receta de {the}{x}?", "Dame la receta de {the}{x}",
+    "Necesito la receta de {the}{x}", "Dime cómo hacer {a}{x}", "Enséñame a hacer {a}{x}",
+    "Quiero aprender a hacer {a}{x}", "Me apetece {a}{x}", "Tengo ganas de {a}{x}", "Hazme {a}{x}",
+    "Prepárame {a}{x}", "¿Qué necesito para hacer {a}{x}?",
+]
+INDEFINITE = {("m", "sg"): "un", ("f", "sg"): "una", ("m", "pl"): "unos", ("f", "pl"): "unas"}
+
+
+def dish_request_name(req: Request) -> str:
+    """'tortilla de patatas', 'tortilla de patatas con chorizo', 'lentejas con chorizo y calabaza'."""
+    if not req.extras:
+        return req.dish_name
+    return f"{req.dish_name} {'y' if ' con ' in req.dish_name else 'con'} {join(i.name for i in req.extras)}"
+
+
+def render_dish_instruction(req: Request, rng) -> str:
+    recipe = DISH_RECIPES[req.dish_name]
+    name = dish_request_name(req)
+    key = (recipe.gender, recipe.number)
+    text = rng.choice(DISH_REQUEST_TEMPLATES).format(
+        name=name, Name=capitalize(name), a=f"{INDEFINITE[key]} {name}", the=f"{DEFINITE[key]} {name}",
+        x=constraint_text(req, rng))
+    return typing_noise(fix_conjunctions(fix_contractions(text)), rng)
+
+
+def typing_noise(text: str, rng) -> str:
+    """How people type: some requests in capitals, without accents, in lower case, with stray spaces."""
     roll = rng.random()
     if roll < 0.07:
         text = text.upper()
@@ -1012,23 +1422,34 @@ def build_steps(req: Request, verbs: dict, rng) -> tuple:
     return steps, int(-(-total // 5) * 5)
 
 
+def shown_name(req: Request, ing: Ingredient) -> str:
+    """The name a title gives an ingredient: the cook's word when it names no other ingredient."""
+    alias = req.aliases.get(ing.name)
+    if alias and set(CATALOGUE_NAME_RE.findall(alias)) <= {ing.name}:  # not "tomate cherry" for tomates cherry
+        return alias
+    return ing.name
+
+
 def title(req: Request) -> str:
+    if req.dish_name:
+        return capitalize(dish_request_name(req))
     anchor = next(ing for ing in req.ingredients if ing.role in req.dish.anchors)
-    others = [i.name for i in sorted(req.ingredients, key=_list_order)
+    others = [shown_name(req, i) for i in sorted(req.ingredients, key=_list_order)
               if i is not anchor and i.role not in SEASONING_ROLES][:2]
     key = req.dish.key
     if key in ("arroz", "pasta"):
-        head = capitalize(anchor.name)
+        head = capitalize(shown_name(req, anchor))
         return f"{head} con {join(others)}" if others else f"{head} al estilo casero"
     if key == "al_horno":
-        return f"{capitalize(anchor.name)} al horno" + (f" con {join(others)}" if others else "")
+        return f"{capitalize(shown_name(req, anchor))} al horno" + (f" con {join(others)}" if others else "")
     if key == "a_la_plancha":
-        return f"{capitalize(anchor.name)} a la plancha" + (f" con {join(others)}" if others else "")
+        return f"{capitalize(shown_name(req, anchor))} a la plancha" + (f" con {join(others)}" if others else "")
     if key in ("tortilla", "revuelto") and not others:
         return "Tortilla francesa" if key == "tortilla" else "Huevos revueltos"
     head = {"postre": "Copa", "batido": "Batido"}.get(key, capitalize(req.dish.bare))
     ordered = sorted(req.ingredients, key=_list_order)
-    main = [i.name for i in ordered if i.role not in SEASONING_ROLES][:3] or [i.name for i in ordered][:3]
+    main = ([shown_name(req, i) for i in ordered if i.role not in SEASONING_ROLES][:3]
+            or [shown_name(req, i) for i in ordered][:3])
     return f"{head} de {join(main)}"
 
 
@@ -1104,6 +1525,15 @@ def _list_order(ing: Ingredient):
 # Drawing one example
 # ---------------------------------------------------------------------------
 SIZE_WEIGHTS = {1: 4, 2: 12, 3: 20, 4: 22, 5: 16, 6: 12, 7: 8, 8: 6}
+# About 22 % of the requests name some ingredients by a cook's word ("pollo", "patatas"):
+ALIAS_RATE_COMMON = 0.13  # chance that an ingredient with a starred alias is named by an alias
+ALIAS_RATE_OTHER = 0.02  # the same for any other ingredient that has aliases
+MAX_ALIASES = 3  # per request
+DISH_NAME_SHARE = 0.055  # requests that ask for a dish by name ("quiero hacer una paella")
+DISH_OPTIONAL_SHARE = 0.6  # chance of each optional ingredient of a named dish
+DISH_EXTRA_SHARE = 0.3  # named dishes the cook adds one ingredient to ("tortilla de patatas con chorizo")
+EXTRA_ROLES = ("carne", "pescado", "proteina_veg", "verdura", "tuberculo", "legumbre", "queso", "crudo",
+               "fruta", "fruta_cruda", "conserva", "fruto_seco")
 COMPATIBLE_CACHE = {key: [ing for ing in NON_PANTRY if key in ing.techniques] for key in DISHES}
 
 
@@ -1167,11 +1597,80 @@ def draw_request(rng) -> Request:
     if dish.key == "batido":
         servings = min(servings, 4)
     dish_asked = rng.random() < 0.18
-    return Request(dish, chosen, diet, servings, servings_asked, quick, dish_asked)
+    aliases = pick_aliases(chosen, rng)
+    return Request(dish, chosen, diet, servings, servings_asked, quick, dish_asked, aliases)
+
+
+# For each catalogue name, the hand-written aliases that include it, weighted: a starred word
+# 20, another generic word ("pechuga" for two cuts) 2, any other 1, so the words cooks use
+# most ("pollo", "queso", "patatas") are the ones the model sees most.
+ALIAS_OPTIONS = {}
+for _alias, _family in WRITTEN_ALIASES.items():
+    for _name in _family:
+        _weight = 20 if _alias in COMMON_ALIASES else 2 if len(_family) > 1 else 1
+        ALIAS_OPTIONS.setdefault(_name, []).append((_alias, _weight))
+
+
+def pick_aliases(chosen: list, rng) -> dict:
+    """{catalogue name: alias} for some of the chosen ingredients (most often none).
+
+    An alias whose family holds another chosen ingredient is not used: "pollo" for the
+    pechuga would also name the muslos asked for beside it.
+    """
+    names = {ing.name for ing in chosen}
+    aliases = {}
+    for ing in chosen:
+        usable = [(a, w) for a, w in ALIAS_OPTIONS.get(ing.name, ())
+                  if not (set(WRITTEN_ALIASES[a]) - {ing.name}) & names]
+        if not usable or len(aliases) == MAX_ALIASES:
+            continue
+        common = any(a in COMMON_ALIASES for a, _ in usable)
+        if rng.random() < (ALIAS_RATE_COMMON if common else ALIAS_RATE_OTHER):
+            words, weights = zip(*usable)
+            aliases[ing.name] = rng.choices(words, weights=weights)[0]
+    return aliases
+
+
+# Each dish is drawn as often as any other, whatever its number of names.
+DISH_SYNONYMS = sorted({r.names for r in DISH_RECIPES.values()})
+
+
+def draw_dish_request(rng) -> Request:
+    """A dish asked for by name: its core ingredients, some of its optional ones, maybe one more."""
+    recipe = DISH_RECIPES[rng.choice(rng.choice(DISH_SYNONYMS))]
+    dish = DISHES[recipe.dish]
+    diet = []
+    if rng.random() < 0.2:
+        possible = [d for d in DIETS if all(any(not violates(d, n) for n in group) for group in recipe.core)]
+        if possible:
+            diet = [rng.choice(possible)]
+    chosen = []
+    for group in recipe.core:  # hand-picked: a paella mixta has meat and seafood, which _fits keeps apart
+        chosen.append(INGREDIENTS[rng.choice([n for n in group if _allowed(INGREDIENTS[n], diet)])])
+    for group in recipe.optional:
+        if rng.random() < DISH_OPTIONAL_SHARE and len(chosen) < max(SIZE_WEIGHTS):
+            fitting = [INGREDIENTS[n] for n in group if _allowed(INGREDIENTS[n], diet) and _fits(INGREDIENTS[n], chosen)]
+            if fitting:
+                chosen.append(rng.choice(fitting))
+    extras = ()
+    if rng.random() < DISH_EXTRA_SHARE and len(chosen) < max(SIZE_WEIGHTS):
+        usual = set(DISH_NAMES[recipe.name][1])
+        has_protein = any(ing.role in PROTEIN_ROLES for ing in chosen)  # no "dorada al horno con bacalao"
+        fitting = [ing for ing in _pool(dish.key, tuple(diet)) if ing.role in EXTRA_ROLES and ing.name not in usual
+                   and not (has_protein and ing.role in PROTEIN_ROLES) and _fits(ing, chosen)]
+        if fitting:
+            extras = (rng.choice(fitting),)
+            chosen.append(extras[0])
+    servings_asked = rng.random() < 0.35
+    servings = rng.choice((1, 2, 2, 3, 4, 4, 5, 6)) if servings_asked else rng.choice((2, 4, 4))
+    if dish.key == "batido":
+        servings = min(servings, 4)
+    return Request(dish, chosen, diet, servings, servings_asked, False, False, {}, recipe.name, extras)
 
 
 def make_example(rng):
-    req = draw_request(rng)
+    named = rng.random() < DISH_NAME_SHARE
+    req = draw_dish_request(rng) if named else draw_request(rng)
     if req is None:
         return None
     style = rng.choice(STYLES)
@@ -1181,11 +1680,14 @@ def make_example(rng):
     response, minutes = render_response(req, style, amounts, rng)
     if req.quick and minutes > 30:
         return None
-    instruction = render_instruction(req, amounts, rng)
+    instruction = render_dish_instruction(req, rng) if named else render_instruction(req, amounts, rng)
+    names = [ing.name for ing in req.ingredients]
     return {
         "instruction": instruction,
         "response": response,
-        "ingredients": [ing.name for ing in req.ingredients],
+        "ingredients": names,
+        "aliases": {n: req.aliases[n] for n in names if n in req.aliases},
+        "dish_name": req.dish_name,
         "dish_type": DISH_LABEL[req.dish.key],
         "style": style,
         "diet": list(req.diet),
@@ -1195,7 +1697,11 @@ def make_example(rng):
 
 
 def generate_examples(num: int, seed: int) -> list:
-    """`num` examples with unique instructions, responses and ingredient combinations."""
+    """`num` examples with unique instructions, responses and ingredient combinations.
+
+    A dish asked for by name is its own request: "paella" may use the combination of a
+    plain list request, but two requests for a paella never share one.
+    """
     if not 1 <= num <= MAX_NUM:
         raise ChefError(f"--num debe estar entre 1 y {MAX_NUM} (no se pueden generar más ejemplos únicos)")
     rng = random.Random(seed)
@@ -1208,7 +1714,7 @@ def generate_examples(num: int, seed: int) -> list:
         example = make_example(rng)
         if example is None:
             continue
-        combo = frozenset(example["ingredients"])
+        combo = (example["dish_name"], frozenset(example["ingredients"]))
         key = example["instruction"].strip().lower()
         if key in instructions or example["response"] in responses or combo in combos:
             continue
@@ -1243,6 +1749,11 @@ def summary(examples: list, seconds: float) -> str:
     dish_counts = {}
     for ex in examples:
         dish_counts[ex["dish_type"]] = dish_counts.get(ex["dish_type"], 0) + 1
+    aliased = sum(1 for ex in examples if ex["aliases"])
+    named = sum(1 for ex in examples if ex["dish_name"])
+    sizes = {}
+    for ex in examples:
+        sizes[len(ex["ingredients"])] = sizes.get(len(ex["ingredients"]), 0) + 1
     lines = [
         f"ejemplos escritos: {len(examples)}",
         f"instrucciones únicas: {len({ex['instruction'] for ex in examples})}",
@@ -1251,6 +1762,11 @@ def summary(examples: list, seconds: float) -> str:
         f"(+{len(PANTRY)} básicos de despensa)",
         f"ingredientes del catálogo sin usar: {', '.join(unused) if unused else 'ninguno'}",
         "tipos de plato: " + ", ".join(f"{k} {v}" for k, v in sorted(dish_counts.items())),
+        f"peticiones con alias (\"pollo\", \"patatas\"): {aliased} ({100 * aliased / len(examples):.1f} %), "
+        f"{sum(len(ex['aliases']) for ex in examples)} ingredientes con alias",
+        f"peticiones por nombre de plato: {named} ({100 * named / len(examples):.1f} %), "
+        f"{len({ex['dish_name'] for ex in examples} - {None})} platos distintos",
+        "ingredientes por petición: " + ", ".join(f"{k}: {v}" for k, v in sorted(sizes.items())),
         f"longitud de la respuesta en palabras: media {statistics.mean(lengths):.0f}, máxima {max(lengths)}",
         f"segundos: {seconds:.2f}",
     ]

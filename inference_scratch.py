@@ -6,9 +6,16 @@
     python inference_scratch.py --temperature 0                  # greedy: the same recipe every time
     python inference_scratch.py --model runs/otro-modelo --device cpu --max-new-tokens 200 --seed 1
 
-In the chat: /ayuda shows the help, /salir or Ctrl-D leaves, Ctrl-C stops a recipe being written
-(and leaves when pressed at the prompt). Sampling defaults come from the model's
-generation_config.json; the flags override them. The device is CUDA, then MPS, then CPU.
+In the chat: /ingredientes lists the ingredients the model knows, /ayuda shows the help, /salir
+or Ctrl-D leaves, Ctrl-C stops a recipe being written (and leaves when pressed at the prompt),
+however the chat was started. Sampling defaults come from the model's generation_config.json;
+the flags override them. The device is CUDA, then MPS, then CPU.
+
+Before each recipe, one line on stderr names the words of the request that are not known
+ingredients ("No conozco como ingrediente: kale. Uso lo demás."), and one names the requested
+ingredients that break a requested diet ("Ojo: el chorizo no es vegetariano."); the recipe is
+written anyway. request_notes() reads the request with generate_dataset's catalogue, aliases
+and dish names, and the words of its request templates.
 
 The model is loaded with chef_common.load_model; the prompt is rendered with the tokenizer's
 chat template (chef_common.CHAT_TEMPLATE). Text generation is a hand-written loop over the
@@ -16,12 +23,19 @@ model's KV cache (HF `generate` costs several ms per token on CPU): import gener
 to generate from Python (evaluation, tests, bench/bench_inference.py).
 """
 
+import difflib
+import functools
 import inspect
+import re
+import signal
 import sys
+import textwrap
+import unicodedata
 from pathlib import Path
 
 import torch
 
+import generate_dataset as gd  # the catalogue and the request phrasing (no heavy imports)
 from chef_common import (
     MODEL_DIR,
     MODEL_NAME,
@@ -47,16 +61,63 @@ PROMPT = "Ingredientes> "
 EXAMPLE = "lentejas, chorizo, zanahoria"  # canonical names from generate_dataset.INGREDIENTS
 
 BANNER = f"""{MODEL_NAME}: escribe unos ingredientes (por ejemplo «{EXAMPLE}») y te propongo una receta.
-Escribe /ayuda para ver la ayuda y /salir (o Ctrl-D) para salir. Ctrl-C detiene una receta a medias."""
+Escribe /ingredientes para ver los que conozco, /ayuda para ver la ayuda y /salir (o Ctrl-D) para salir.
+Ctrl-C detiene una receta a medias."""
 
 HELP = f"""Escribe los ingredientes que tienes, separados por comas, y pulsa Intro: {MODEL_NAME}
 escribe una receta con ellos. También puedes pedirla con tus palabras («algo rápido con huevos»).
-  /ayuda   muestra esta ayuda
-  /salir   sale del programa (también Ctrl-D, o Ctrl-C en la línea vacía)
-  Ctrl-C   mientras escribe una receta, la detiene y vuelve aquí
+  /ingredientes   muestra los ingredientes que conozco
+  /ayuda          muestra esta ayuda
+  /salir          sale del programa (también Ctrl-D, o Ctrl-C en la línea vacía)
+  Ctrl-C          mientras escribe una receta, la detiene y vuelve aquí
 Flechas arriba/abajo: peticiones anteriores."""
 
 EMPTY_HINT = f"Escribe algunos ingredientes, por ejemplo: {EXAMPLE} (o /ayuda)."
+
+# Notes printed before a recipe (the model answers anyway: these inform, they do not refuse).
+UNKNOWN_NOTE = "No conozco como ingrediente: {words}."
+SUGGESTION = "{word} (¿{name}?)"  # a typo close to a known name
+SUGGESTION_CUTOFF = 0.8  # difflib similarity: "merlusa" -> merluza, "kale" -> nothing
+UNKNOWN_REST = " Uso lo demás."
+SPANISH_HINT = (" Escribe los ingredientes en español, por ejemplo: pollo, arroz, pimiento"
+                " (/ingredientes muestra los que conozco).")
+MAX_SHOWN_UNKNOWN = 8  # a pasted paragraph is not listed word by word
+DISH_EXAMPLES = ("tortilla de patatas", "paella", "lentejas con chorizo")  # from generate_dataset.DISH_NAMES
+
+# Words a request may hold that are not ingredients, on top of those the generator itself
+# writes around the ingredients (templates, diet and quick phrases, dish names). Compared
+# without accents or case, singular or plural alike.
+REQUEST_WORDS = """
+hola buenas buenos dias tardes noches gracias porfa favor saludos chef oye mira
+quiero querria quisiera puedes podrias puedo podemos dame dime hazme haz prepara preparame
+cocina cocinar cocino cocinamos hacer hago hacemos preparo preparar preparamos sugiere
+sugiereme sugieres recomienda recomiendas recomiendame ayuda ayudame apetece tengo tenemos
+tienes tiene hay queda quedan quedado sobra sobras sobrado usar uso utilizar aprovechar
+aprovecho busco necesito ideas idea algo alguna alguno algun receta plato comida cena
+cenar comer almuerzo almorzar desayuno desayunar merienda merendar aperitivo entrante
+primero segundo tapa sea quede hecho hecha listo lista
+y e o u ni con de del el la lo los las un una unos unas al a en para por sin que como
+cual cuanto mi mis me te se le les nos su sus este esta estos estas ese esa eso esto es
+son mas muy poco poca mucho mucha solo solamente tambien pero si no ya hoy manana ahora
+luego casa nevera despensa frigo frigorifico congelador bien otra otro otras otros todo
+toda ingrediente usando utilizando junto
+medio media cuarto uno dos tres cuatro cinco seis siete ocho nueve diez once doce docena
+kilo kg g gr grs gramo l litro ml cl mililitro taza vaso lata bote paquete pizca trozo
+unidad rodaja pieza cucharada cucharadita diente rama hoja chorrito chorro punado bolsa
+persona comensal racion gente familia nino adulto amigo invitado pareja
+rapido rapida facil sencillo sencilla simple sano sana saludable ligero ligera rico rica
+casero casera tradicional original diferente nuevo nueva caliente frio fria fresco fresca
+picante dulce salado salada barato barata economico bueno buena mejor especial sabroso
+sabrosa calorias proteina proteico proteica
+minuto hora menos tiempo horno plancha vapor microondas sarten olla cazuela
+asado asada frito frita cocido cocida hervido hervida guisado estofado rebozado relleno
+roto gratinado horneado empanado marinado picado rallado troceado congelado
+soy somos estoy estamos alergico alergica alergia intolerante sienta sientan sobraron sobro
+hey ey holi vale ganas gustaria encantaria aprender ensename explicame
+"""
+DIET_WORDS = {"vegetariana": "vegetariano", "vegana": "vegano", "celiaco": "sin gluten", "celiaca": "sin gluten",
+              "sin carne": "vegetariano", "sin lacteos": "sin lactosa"}  # beside DIETS and DIET_PHRASES
+EXCLUDING = ("sin", "ni")  # "sin cebolla": an ingredient left out, not one asked for
 
 # ---------------------------------------------------------------------------
 # Sampling and the generation loop (importable: evaluation, tests and the benchmark use them)
@@ -249,6 +310,232 @@ def notice(message):
 
 
 # ---------------------------------------------------------------------------
+# Reading the request: words the model does not know, diets the request itself breaks
+# ---------------------------------------------------------------------------
+
+
+def fold(text):
+    """Lower case without accents, ñ or ü: how people type varies, the comparison must not."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word):
+    """One key for the singular and the plural of a folded word: huevo(s), limon(es), nuez/nueces.
+
+    Doubled letters count once ("cebola", "holaa"), on both sides of every comparison.
+    """
+    word = re.sub(r"(.)\1+", r"\1", word)
+    if len(word) > 3 and word.endswith("s"):
+        word = word[:-1]
+    if len(word) > 3 and word.endswith("e") and word[-2] in "lnrdzjc":
+        word = word[:-1]
+    return word[:-1] + "c" if word.endswith("z") else word
+
+
+def tokenize(text):
+    """(stem, span) of each word or number of the text; spans index text.lower()."""
+    return [(stem(fold(m.group())), m.span()) for m in re.finditer(r"[^\W\d_]+|\d+", text.lower())]
+
+
+def phrase_key(phrase):
+    return tuple(key for key, _ in tokenize(phrase))
+
+
+@functools.lru_cache(maxsize=None)
+def vocabulary():
+    """(phrases, longest): phrase key -> (kind, value), kind "ing" (catalogue names), "dish",
+    "diet" or "word" (known, but not an ingredient); longest is the most words in a phrase.
+
+    Earlier kinds win on a shared key: "arroz" is an ingredient before it is a dish type.
+    Names that share a key share their families (families only serve to check diets, and a
+    family breaks a diet only when all of it does). Known words: those of the generator's
+    own phrasing, REQUEST_WORDS, and the words inside longer names ("rojo", "ibérico").
+    """
+    phrases = {}
+
+    def add(phrase, kind, value):
+        key = phrase_key(phrase)
+        old_kind, old_value = phrases.setdefault(key, (kind, value))
+        if kind == old_kind == "ing":  # "pechuga" and "pechugas" share a key: join their families
+            phrases[key] = (kind, tuple(dict.fromkeys(old_value + value)))
+
+    for name in gd.INGREDIENTS:
+        add(name, "ing", (name,))
+    for alias, names in gd.ALIASES.items():
+        add(alias, "ing", tuple(names))
+    for dish in gd.DISH_NAMES:
+        add(dish, "dish", dish)
+    for diet in gd.DIETS:
+        add(diet, "diet", diet)
+        for phrase in gd.DIET_PHRASES[diet]:
+            add(phrase, "diet", diet)
+    for phrase, diet in DIET_WORDS.items():
+        add(phrase, "diet", diet)
+    for dish in gd.DISHES.values():  # "un plato de pasta", "receta de pasta": the kind of dish
+        for phrase in (dish.indef, dish.indef.split(" ", 1)[1], f"receta de {dish.bare}"):
+            add(phrase, "word", None)
+    texts = [*gd.INSTRUCTION_TEMPLATES, *gd.DISH_REQUEST_TEMPLATES, *gd.QUICK_PHRASES, REQUEST_WORDS,
+             *gd.DISH_LABEL.values(), *(f for pair in gd.UNIT_FORMS.values() for f in pair)]
+    # (placeholders such as {ings} add a few harmless words)
+    for word in {w for text in texts for w, _ in tokenize(text)} | {w for k in list(phrases) for w in k}:
+        phrases.setdefault((word,), ("word", None))
+    return phrases, max(len(key) for key in phrases)
+
+
+@functools.lru_cache(maxsize=None)
+def one_word_names():
+    """Folded one-word ingredient names and aliases -> the name to suggest (with its accents)."""
+    names = {}
+    for name in (*gd.INGREDIENTS, *gd.ALIASES):
+        if len(phrase_key(name)) == 1 and (fold(name) not in names or not name.isascii()):
+            names[fold(name)] = name
+    return names
+
+
+def suggest(word):
+    """The known name a mistyped word is closest to ("merlusa" -> "merluza"), or None."""
+    names = one_word_names()
+    close = difflib.get_close_matches(fold(word), names, n=1, cutoff=SUGGESTION_CUTOFF)
+    return names[close[0]] if close else None
+
+
+def scan(tokens, start, end, dishes=True):
+    """(kind, value, first, last) of the phrases in tokens[start:end], longest first; value
+    None for an unknown word. The ingredients named inside a dish's name follow the dish."""
+    phrases, longest = vocabulary()
+    found, i = [], start
+    while i < end:
+        for size in range(min(longest, end - i), 0, -1):
+            kind, value = phrases.get(tuple(key for key, _ in tokens[i:i + size]), (None, None))
+            if kind and (dishes or kind != "dish"):
+                found.append((kind, value, i, i + size - 1))
+                if kind == "dish":  # "lentejas con chorizo": chorizo is asked for too
+                    found += [hit for hit in scan(tokens, i, i + size, dishes=False) if hit[0] == "ing"]
+                i += size
+                break
+        else:
+            found.append(("unknown", None, i, i))
+            i += 1
+    return found
+
+
+def read_request(text):
+    """What a request asks for, read with the catalogue's words, longest phrases first.
+
+    Returns a dict: "ingredients" as (text as typed, catalogue names, exempt), exempt from
+    diet checks when left out ("sin cebolla", "ni leche"), adapted ("pan sin gluten") or a
+    kind of dish the generator adapts to any diet ("pasta para celíacos"); "dishes";
+    "diets" (no repeats); "unknown" (words as typed, no repeats, numbers and letters ignored).
+    """
+    lower = text.lower()
+    tokens = tokenize(text)
+    found = scan(tokens, 0, len(tokens))
+    diet_starts = {first for kind, _, first, _ in found if kind == "diet"}
+    dish_types = {phrase_key(label) for label in gd.DISH_LABEL.values()}
+    reading = {"ingredients": [], "dishes": [], "diets": [], "unknown": []}
+    for kind, value, first, last in found:
+        shown = lower[tokens[first][1][0]:tokens[last][1][1]]
+        if kind == "ing":
+            left_out = first > 0 and tokens[first - 1][0] in EXCLUDING
+            adapted = last + 1 in diet_starts and tokens[last + 1][0] == "sin" and \
+                lower[tokens[last][1][1]:tokens[last + 1][1][0]].isspace()
+            dish_type = phrase_key(shown) in dish_types  # "pasta para celíacos": the generator adapts the dish
+            reading["ingredients"].append((shown, value, left_out or adapted or dish_type))
+        elif kind == "dish":
+            reading["dishes"].append(value)
+        elif kind == "diet" and value not in reading["diets"]:
+            reading["diets"].append(value)
+        elif kind == "unknown" and not shown.isdigit() and len(shown) > 1 and shown not in reading["unknown"]:
+            reading["unknown"].append(shown)
+    return reading
+
+
+def gender_number(shown, names):
+    """Gender and number of a name as typed, for its article: the catalogue's when it is
+    a catalogue name or starts like one ("pimientos" -> pimiento rojo), else the ending."""
+    candidates = (*names, *gd.INGREDIENTS)
+    for name in candidates:
+        if fold(name) == fold(shown):
+            return gd.INGREDIENTS[name].gender, gd.INGREDIENTS[name].number
+    number = "pl" if fold(shown).endswith("s") else "sg"
+    head = phrase_key(shown)[:1]
+    for name in candidates:
+        if phrase_key(name)[:1] == head:
+            return gd.INGREDIENTS[name].gender, number
+    return ("f" if fold(shown).rstrip("s").endswith("a") else "m"), number
+
+
+def diet_clash(diet, items):
+    """'el chorizo no es vegetariano' for the (shown, gender, number) items a diet rules out."""
+    names = gd.fix_conjunctions(gd.join([f"{gd.DEFINITE[(g, n)]} {shown}" for shown, g, n in items]))
+    plural = len(items) > 1 or items[0][2] == "pl"
+    gender = "m" if any(g == "m" for _, g, _ in items) else "f"
+    if diet in ("vegetariano", "vegano"):
+        adjective = diet[:-1] + gd.ENDINGS[(gender, "pl" if plural else "sg")]
+        return f"{names} no {'son' if plural else 'es'} {adjective}"
+    return f"{names} {'llevan' if plural else 'lleva'} {diet.split()[-1]}"  # sin gluten / sin lactosa
+
+
+def request_notes(text):
+    """The Spanish lines said before the recipe: unknown words, diets broken by the request itself.
+
+    At most two lines; [] for a request made of known words.
+    """
+    reading = read_request(text)
+    notes = []
+    unknown = reading["unknown"]
+    if unknown:
+        suggestions = [suggest(word) for word in unknown[:MAX_SHOWN_UNKNOWN]]
+        shown = [SUGGESTION.format(word=word, name=name) if name else word for word, name in zip(unknown, suggestions)]
+        note = UNKNOWN_NOTE.format(words=", ".join(shown) + (", …" if len(unknown) > MAX_SHOWN_UNKNOWN else ""))
+        if reading["ingredients"] or reading["dishes"]:
+            note += UNKNOWN_REST
+        elif not any(suggestions):  # nothing understood and no typo to fix: another language?
+            note += SPANISH_HINT
+        notes.append(note)
+    clashes = []
+    for diet in reading["diets"]:
+        items = [(shown, *gender_number(shown, names)) for shown, names, exempt in reading["ingredients"]
+                 if not exempt and all(gd.violates(diet, name) for name in names)]
+        if items:
+            clashes.append(diet_clash(diet, items))
+    if clashes:
+        notes.append("Ojo: " + "; ".join(clashes) + ".")
+    return notes
+
+
+def ingredients_text(width=100):
+    """What /ingredientes shows: the catalogue by category, then the common names and dishes."""
+
+    def paragraph(text, first="", rest=""):
+        # A name is never split over two lines: its spaces are non-breaking while wrapping.
+        return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest,
+                             break_on_hyphens=False).replace("\xa0", " ")
+
+    def names(items):
+        return [item.replace(" ", "\xa0") for item in items]
+
+    by_category = {}
+    for ing in gd.INGREDIENTS.values():
+        by_category.setdefault(ing.category, []).append(ing.name)
+    lines = [f"Conozco {len(gd.INGREDIENTS)} ingredientes:"]
+    for category, members in by_category.items():
+        lines.append(paragraph(", ".join(names(members)), f"  {category}: ", "    "))
+    lines.append(paragraph("También entiendo nombres comunes, en singular o plural y con o sin tildes: "
+                           + gd.join(names(sorted(gd.COMMON_ALIASES))) + "."))
+    *others, last = [f"«{dish}»" for dish in names(DISH_EXAMPLES)]
+    lines.append(paragraph(f"Y platos como {', '.join(others)} o {last}."))
+    return "\n".join(lines)
+
+
+def say_notes(text):
+    """Print the request's notes (stderr), before its recipe."""
+    for note in request_notes(text):
+        notice(note)
+
+
+# ---------------------------------------------------------------------------
 # The chef: one loaded model answering requests
 # ---------------------------------------------------------------------------
 
@@ -302,14 +589,18 @@ def handle_line(chef, line, interactive):
             return False
         if command in ("/ayuda", "/help"):
             notice(HELP)
+        elif command in ("/ingredientes", "/ingredients"):
+            notice(ingredients_text())
         else:
             notice(f"No conozco el comando {command}. Escribe /ayuda para ver los que hay.")
         return True
     if not interactive:
+        say_notes(text)
         chef.answer(text)
         print(flush=True)  # a blank line between recipes
         return True
     try:
+        say_notes(text)
         chef.answer(text)
     except KeyboardInterrupt:
         notice("[receta interrumpida]")
@@ -394,6 +685,9 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    # A shell starts background jobs with SIGINT ignored, and Python then leaves it so:
+    # Ctrl-C must stop a recipe however the chat was started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parse_args(argv)
     request = None if args.prompt is None else clean_request(args.prompt)
     if request == "":
@@ -407,6 +701,7 @@ def main(argv=None):
     model, tokenizer = load_model(args.model, device=pick_device(args.device))
     chef = Chef(model, tokenizer, settings, seed=args.seed)
     if request is not None:
+        say_notes(request)
         chef.answer(request)
     elif interactive:
         chat(chef)

@@ -8,6 +8,7 @@ The first --warmup steps of each variant (CUDA start-up, torch.compile) are not 
   python bench/bench_train.py                       # all variants (needs a GPU to mean much)
   python bench/bench_train.py --variants default batch64 --steps 20
   python bench/bench_train.py --preset tiny --steps 10   # CPU smoke run
+  python bench/bench_train.py --variants default --profile 10   # where the time of a step goes
 
 Variants:
   default    right padding, length-grouped batches of 128, fused AdamW, no per-step syncs
@@ -56,7 +57,43 @@ def pack(dataset, block):
             for i in range(0, len(ids) - block + 1, block)]
 
 
-def run_variant(name, overrides, base, steps, warmup):
+# Kernel and operator names -> the part of a training step they belong to (first match wins).
+PROFILE_PARTS = [
+    ("optimizer (AdamW, grad clipping)", r"adam|foreach|multi_tensor|clip_grad|norm_kernel|_amp_"),
+    # attention's own softmax runs inside the SDPA kernels: any other softmax is the loss's
+    ("loss: 3k-way softmax + cross entropy", r"softmax|nll_loss|cross_entropy"),
+    ("attention (SDPA kernels)", r"flash|fmha|attention|sdpa|efficient_attention|cutlass.*(attn|fmha)"),
+    ("matrix products (GEMM)", r"gemm|matmul|sm90_xmma|cutlass|cublas|addmm|\bmm\b|bmm|linear"),
+    ("LayerNorm", r"layer_norm|layernorm"),
+    ("GELU", r"gelu"),
+    ("dropout", r"dropout|bernoulli|fused_dropout|masked_scale"),
+    ("embedding", r"embedding|index_select|indexing_backward|index_put"),
+    ("casts and copies", r"copy|cast|to_copy|convert|fill"),
+    ("other elementwise / reductions", r"elementwise|vectorized|reduce|add|mul|div|sum|where"),
+]
+
+
+def profile_table(prof, cuda):
+    """Self time per part of the step, from a torch.profiler run (device time on a GPU)."""
+    import re
+    from collections import Counter
+
+    parts, total = Counter(), 0.0
+    for event in prof.key_averages():
+        t = (getattr(event, "self_device_time_total", None) or getattr(event, "self_cuda_time_total", 0)) if cuda \
+            else event.self_cpu_time_total
+        if not t:
+            continue
+        total += t
+        name = event.key.lower()
+        part = next((label for label, pattern in PROFILE_PARTS if re.search(pattern, name)), "other")
+        parts[part] += t
+    lines = [f"| part of the step | {'GPU' if cuda else 'CPU'} time | share |", "| --- | ---: | ---: |"]
+    lines += [f"| {part} | {t / 1e3:.1f} ms | {t / total:.1%} |" for part, t in parts.most_common()]
+    return "\n".join(lines)
+
+
+def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
     import torch
     from transformers import Trainer, TrainerCallback, TrainingArguments
 
@@ -91,9 +128,27 @@ def run_variant(name, overrides, base, steps, warmup):
                     torch.cuda.synchronize()
                 marks[state.global_step] = time.perf_counter()
 
+    prof = None
+    if profile_steps:
+        from torch.profiler import ProfilerActivity, profile
+
+        prof = profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else []))
+
+    class Profiler(TrainerCallback):
+        """Profiles profile_steps steps after the timed ones (so the timing is not disturbed)."""
+
+        def on_step_end(self, _a, state, _c, **_):
+            if prof is not None and state.global_step == warmup + steps:
+                prof.start()
+            elif prof is not None and state.global_step == warmup + steps + profile_steps:
+                if cuda:
+                    torch.cuda.synchronize()
+                prof.stop()
+
+    targs.max_steps = warmup + steps + profile_steps
     model = T.build_model(config, args.seed)
     trainer = Trainer(model=model, args=targs, train_dataset=data, data_collator=counting_collator,
-                      callbacks=[Clock()])
+                      callbacks=[Clock(), Profiler()])
     t0 = time.perf_counter()
     trainer.train()
     seconds = marks[warmup + steps] - marks[warmup]
@@ -104,6 +159,10 @@ def run_variant(name, overrides, base, steps, warmup):
     result = {"variant": name, "batch": batch, "ms_per_step": round(1000 * seconds / steps, 2),
               "tokens_per_s": round(tps), "warmup_s": round(marks[warmup] - t0, 1),
               "mfu": round(tps * T.flops_per_token(config, mean_len) / peak, 4) if peak else None}
+    if prof is not None:
+        result["profile"] = profile_table(prof, cuda)
+        sort = "self_cuda_time_total" if cuda else "self_cpu_time_total"
+        result["top_ops"] = prof.key_averages().table(sort_by=sort, row_limit=20)
     del trainer, model
     if cuda:
         torch.cuda.empty_cache()
@@ -119,6 +178,8 @@ def main():
     parser.add_argument("--steps", type=int, default=40, help="pasos medidos por variante (por defecto: %(default)s)")
     parser.add_argument("--warmup", type=int, default=10, help="pasos de calentamiento sin medir (por defecto: %(default)s)")
     parser.add_argument("--json", type=Path, help="guardar los resultados en este fichero JSON")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="perfila N pasos más con torch.profiler y dice en qué se va el tiempo (por defecto: no)")
     cli = parser.parse_args()
 
     import torch
@@ -138,10 +199,12 @@ def main():
 
     results = []
     for name in cli.variants:
-        r = run_variant(name, VARIANTS[name], (args, tokenizer, train_ds, config), cli.steps, cli.warmup)
+        r = run_variant(name, VARIANTS[name], (args, tokenizer, train_ds, config), cli.steps, cli.warmup, cli.profile)
         r["full_run_estimate_s"] = round(tokens_epoch * args.epochs / r["tokens_per_s"])
         results.append(r)
-        print(json.dumps(r), flush=True)
+        print(json.dumps({k: v for k, v in r.items() if k not in ("profile", "top_ops")}), flush=True)
+        if "profile" in r:
+            print(f"\n{name}: {cli.profile} pasos perfilados\n{r['profile']}\n\n{r['top_ops']}", flush=True)
 
     print(f"\n| variant | batch | ms/step | tokens/s | MFU | {args.epochs:g}-epoch estimate |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -1,4 +1,5 @@
-"""Tests of generate_dataset.py: catalogue, Spanish grammar, constraints, format, determinism, CLI."""
+"""Tests of generate_dataset.py: catalogue, aliases and dish names, Spanish grammar, constraints, format,
+determinism, CLI."""
 
 import json
 import re
@@ -117,10 +118,15 @@ def test_unique_and_fields(examples):
     assert len(examples) == 1500
     assert len({ex["instruction"] for ex in examples}) == len(examples)
     assert len({ex["response"] for ex in examples}) == len(examples)
-    assert len({frozenset(ex["ingredients"]) for ex in examples}) == len(examples)
+    # A dish asked for by name is its own request; two list requests, or two of one dish, never share a combination.
+    assert len({(ex["dish_name"], frozenset(ex["ingredients"])) for ex in examples}) == len(examples)
+    plain = [ex for ex in examples if ex["dish_name"] is None]
+    assert len({frozenset(ex["ingredients"]) for ex in plain}) == len(plain)
     for ex in examples:
-        assert set(ex) == {"instruction", "response", "ingredients", "dish_type", "style", "diet", "servings",
-                           "time_minutes"}
+        assert set(ex) == {"instruction", "response", "ingredients", "aliases", "dish_name", "dish_type", "style",
+                           "diet", "servings", "time_minutes"}
+        assert isinstance(ex["aliases"], dict) and (ex["dish_name"] is None or isinstance(ex["dish_name"], str))
+        assert not (ex["aliases"] and ex["dish_name"])
         assert 1 <= len(ex["ingredients"]) <= 8
         assert len(set(ex["ingredients"])) == len(ex["ingredients"])
         assert all(n in gd.INGREDIENTS and not gd.INGREDIENTS[n].pantry for n in ex["ingredients"])
@@ -211,6 +217,152 @@ def test_grammar_checker_catches_errors():
 
 
 # ---------------------------------------------------------------------------
+# Aliases and dish names
+# ---------------------------------------------------------------------------
+# Words cooks type that the alias table must know (issue #11).
+COOK_WORDS = ("pollo", "patatas", "manzanas", "huevo", "tomates", "cebollas", "queso", "arroz", "pasta", "pescado",
+              "pescado blanco", "marisco", "setas", "nata", "yogur", "atún", "pimiento", "alubias", "carne picada",
+              "carne", "cerdo", "legumbres")
+COOK_DISHES = ("tortilla de patatas", "paella", "paella de marisco", "crema de calabaza", "lentejas con chorizo")
+
+
+def request_text(text):
+    """A request as compared with a word in it: lower case, no accents, single spaces."""
+    return " ".join(gd.strip_accents(text.lower()).split())
+
+
+def says(text, words):
+    return re.search(rf"(?<!\w){re.escape(request_text(words))}(?!\w)", request_text(text)) is not None
+
+
+def alias_errors(row):
+    """What is wrong with the aliases of one row: each alias must be in the request, stand for its
+    ingredient (and for no other one of the request), and that ingredient must be in the list and the steps."""
+    errors = []
+    ingredient_lines, steps = sections(row["response"])
+    listed, cooked = set(names_in("\n".join(ingredient_lines))), set(names_in("\n".join(steps)))
+    for name, alias in row["aliases"].items():
+        family = set(gd.resolve_name(alias))
+        if name not in row["ingredients"]:
+            errors.append(f"{name}: no está en ingredients")
+        if alias in gd.INGREDIENTS or name not in family:
+            errors.append(f"«{alias}» no nombra {name}")
+        if family & set(row["ingredients"]) - {name}:
+            errors.append(f"«{alias}» nombra también {sorted(family & set(row['ingredients']) - {name})}")
+        if not family & listed or name not in listed:
+            errors.append(f"«{alias}»: {name} no está en la lista de ingredientes")
+        if not family & cooked or name not in cooked:
+            errors.append(f"«{alias}»: {name} no está en los pasos")
+        if not says(row["instruction"], alias):
+            errors.append(f"«{alias}» no está en la petición")
+    return errors
+
+
+def dish_errors(row):
+    """What is wrong with a row that asks for a dish by name: its dish type, its core ingredients, at most
+    one ingredient of its own that the request names, all of them in the list and the steps."""
+    name = row["dish_name"]
+    if name not in gd.DISH_NAMES:
+        return [f"plato desconocido: {name}"]
+    dish, usual = gd.DISH_NAMES[name]
+    errors = []
+    if row["dish_type"] != gd.DISH_LABEL[dish]:
+        errors.append(f"{name} no es {row['dish_type']}")
+    for group in gd.DISH_RECIPES[name].core:
+        if not set(group) & set(row["ingredients"]):
+            errors.append(f"{name} sin {'/'.join(group)}")
+    extras = [n for n in row["ingredients"] if n not in usual]
+    if len(extras) > 1 or any(not says(row["instruction"], n) for n in extras):
+        errors.append(f"{name} con {extras} sin pedirlo")
+    if not says(row["instruction"], name):
+        errors.append(f"la petición no dice {name}")
+    if not row["response"].split("\n")[0].lower().startswith(name):
+        errors.append(f"el título no es {name}")
+    ingredient_lines, steps = sections(row["response"])
+    for where, text in (("la lista", ingredient_lines), ("los pasos", steps)):
+        missing = set(row["ingredients"]) - set(names_in("\n".join(text)))
+        if missing:
+            errors.append(f"faltan en {where}: {sorted(missing)}")
+    return errors
+
+
+def test_aliases_stand_for_catalogue_names():
+    assert len(gd.ALIASES) >= 300
+    for alias, family in gd.ALIASES.items():
+        assert alias == " ".join(alias.split()).lower() and alias not in gd.INGREDIENTS, alias
+        assert family and len(set(family)) == len(family), alias
+        assert all(n in gd.INGREDIENTS for n in family), (alias, family)
+        assert gd.resolve_name(alias) == family
+    for word in COOK_WORDS:
+        assert word in gd.WRITTEN_ALIASES and not any(gd.INGREDIENTS[n].pantry for n in gd.ALIASES[word]), word
+    assert gd.resolve_name("pollo") == ("pechuga de pollo", "muslos de pollo", "alitas de pollo")
+    assert gd.resolve_name("patatas") == ("patata",) and gd.resolve_name("huevo") == ("huevos",)
+    assert set(gd.resolve_name("queso")) >= {"queso rallado", "mozzarella", "queso curado"}
+    # Every catalogue name and every written alias can be typed without accents.
+    for name in list(gd.INGREDIENTS) + list(gd.WRITTEN_ALIASES):
+        bare = gd.strip_accents(name)
+        assert bare in gd.ALIASES or bare in gd.INGREDIENTS, name
+        assert gd.resolve_name(bare) == gd.resolve_name(name), name
+
+
+def test_resolve_name_ignores_case_accents_and_spaces():
+    for name in gd.INGREDIENTS:  # a catalogue name stands for itself, however it is typed
+        for typed in (name, name.upper(), gd.strip_accents(name), f"  {name.title()}\t", name.replace(" ", "  ")):
+            assert gd.resolve_name(typed) == (name,), typed
+    assert gd.resolve_name("  PoLLo ") == gd.resolve_name("pollo")
+    assert gd.resolve_name("ATÚN") == gd.resolve_name("atun") == ("atún fresco", "atún en lata")
+    assert gd.resolve_name("Jamon   Serrano") == ("jamón serrano",)
+    assert gd.resolve_name("PLÁTANOS") == gd.resolve_name("platanos") == ("plátano",)
+    for unknown in ("", "   ", "gazpacho", "pollo asado", "lentejas con chorizo", "x"):
+        assert gd.resolve_name(unknown) == (), unknown
+
+
+def test_dish_names_cook_with_their_dish_type():
+    for name in COOK_DISHES:
+        assert name in gd.DISH_NAMES, name
+    for name, (dish, usual) in gd.DISH_NAMES.items():
+        assert name == " ".join(name.split()).lower() and dish in gd.DISHES, name
+        assert usual and len(set(usual)) == len(usual), name
+        for n in usual:
+            assert n in gd.INGREDIENTS and not gd.INGREDIENTS[n].pantry, (name, n)
+            assert dish in gd.INGREDIENTS[n].techniques, (name, n)  # the dish type has a step for it
+        recipe = gd.DISH_RECIPES[name]
+        assert recipe.core and {n for g in recipe.core + recipe.optional for n in g} == set(usual), name
+        # A catalogue name inside the dish name ("lentejas con chorizo") is in every recipe of it.
+        for n in names_in(name):
+            assert (n,) in recipe.core, (name, n)
+
+
+def test_generated_aliases_and_dish_names(examples):
+    aliased = [ex for ex in examples if ex["aliases"]]
+    named = [ex for ex in examples if ex["dish_name"]]
+    assert 0.18 <= len(aliased) / len(examples) <= 0.28
+    assert 0.03 <= len(named) / len(examples) <= 0.07
+    for ex in aliased:
+        assert not alias_errors(ex), (alias_errors(ex), ex)
+    for ex in named:
+        assert not dish_errors(ex), (dish_errors(ex), ex)
+
+
+def test_alias_and_dish_checkers_catch_errors(examples):
+    row = next(ex for ex in examples if len(ex["aliases"]) == 1)
+    (name, alias), = row["aliases"].items()
+    assert not alias_errors(row)
+    wrong = "pescado" if name not in gd.ALIASES["pescado"] else "queso"
+    assert alias_errors(dict(row, aliases={name: wrong}))  # a word of another family
+    assert alias_errors(dict(row, aliases={name: "pimientos verdes" if wrong == "queso" else alias + "x"}))
+    lines = [line for line in row["response"].split("\n") if not (line.startswith("- ") and name in names_in(line))]
+    assert alias_errors(dict(row, response="\n".join(lines)))  # the ingredient left out of the list
+    dish = next(ex for ex in examples if ex["dish_name"])
+    assert not dish_errors(dish)
+    core = gd.DISH_RECIPES[dish["dish_name"]].core[0]
+    assert dish_errors(dict(dish, ingredients=[n for n in dish["ingredients"] if n not in core]))
+    assert dish_errors(dict(dish, dish_type="batido" if dish["dish_type"] != "batido" else "sopa"))
+    assert dish_errors(dict(dish, ingredients=dish["ingredients"] + ["chocolate negro"]))
+    assert dish_errors(dict(dish, dish_name="paella" if dish["dish_name"] != "paella" else "escalivada"))
+
+
+# ---------------------------------------------------------------------------
 # The file and the command line
 # ---------------------------------------------------------------------------
 
@@ -238,9 +390,29 @@ def test_committed_file_matches_default_run(tmp_path):
     result = run_script("--output", str(out))
     assert result.returncode == 0, result.stderr
     assert "ejemplos escritos: 5000" in result.stdout
+    assert re.search(r"peticiones con alias .*: \d+ ", result.stdout), result.stdout
+    assert re.search(r"peticiones por nombre de plato: \d+ ", result.stdout), result.stdout
     assert committed.read_bytes() == out.read_bytes()
     rows = chef_common.read_jsonl(committed)
     assert len(rows) == gd.DEFAULT_NUM
+
+
+def test_committed_file_aliases_and_dish_names():
+    rows = chef_common.read_jsonl(REPO / "recetas_extended.jsonl")
+    aliased = [r for r in rows if r["aliases"]]
+    named = [r for r in rows if r["dish_name"]]
+    assert 0.20 <= len(aliased) / len(rows) <= 0.25
+    assert 0.04 <= len(named) / len(rows) <= 0.06
+    for row in aliased:
+        assert not row["dish_name"] and not alias_errors(row), (alias_errors(row), row)
+    for row in named:
+        assert not row["aliases"] and not dish_errors(row), (dish_errors(row), row)
+    typed = {a for r in aliased for a in r["aliases"].values()}
+    assert set(COOK_WORDS) - typed <= {"carne picada", "manzanas"}  # rare ingredients: not always drawn
+    assert len({r["dish_name"] for r in named}) >= 40
+    # Long requests (6 to 8 ingredients) keep the share SIZE_WEIGHTS gives them.
+    nominal = sum(w for k, w in gd.SIZE_WEIGHTS.items() if k >= 6) / sum(gd.SIZE_WEIGHTS.values())
+    assert abs(sum(len(r["ingredients"]) >= 6 for r in rows) / len(rows) - nominal) < 0.03
 
 
 def test_committed_file_grammar_and_rules():

@@ -3,6 +3,7 @@ the baselines, batched decoding, and the script end to end on the tiny model."""
 
 import json
 import math
+import re
 import shutil
 
 import pytest
@@ -156,6 +157,165 @@ def test_model_card_section_is_replaced_or_appended(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# Coherence: a recipe that contradicts itself
+# ---------------------------------------------------------------------------
+def coherent(text):
+    return E.coherence(text, INGREDIENTS, violates)
+
+
+def test_generated_recipes_are_coherent():
+    for ex in generate_examples(60, 21):
+        c = coherent(ex["response"])
+        assert not c["incoherent"], (c, ex["response"])
+    assert not coherent(MISSING_ONE)["incoherent"] and not coherent(RUNAWAY)["incoherent"]
+
+
+def test_steps_using_an_unlisted_ingredient():
+    bad = MISSING_ONE.replace("2. Bate los huevos con la sal.", "2. Abre los mejillones al vapor y bate los huevos.")
+    assert E.unlisted_in_steps(bad, INGREDIENTS) == ["mejillones"]
+    assert coherent(bad)["incoherent_kinds"] == ["unlisted"] and coherent(bad)["incoherent"]
+    assert E.unlisted_in_steps(MISSING_ONE, INGREDIENTS) == []  # the tip's espinacas do not count
+    # Pantry basics may go unlisted; a listed "cebolla morada" makes "la cebolla" of a step fine.
+    pantry = MISSING_ONE.replace("con la sal.", "con la sal y un chorrito de aceite de oliva.")
+    assert E.unlisted_in_steps(pantry, INGREDIENTS) == []
+    onion = "Ensalada\n\nIngredientes:\n- 1 cebolla morada\n- 1 tomate\n\nPreparación:\n1. Corta la cebolla y el tomate."
+    assert E.unlisted_in_steps(onion, INGREDIENTS) == []
+    assert E.unlisted_in_steps(onion.replace("y el tomate", "y el pepino"), INGREDIENTS) == ["pepino"]
+
+
+def test_ingredient_repeated_in_the_list_or_the_title():
+    twice = MISSING_ONE.replace("- 4 huevos\n", "- 4 huevos\n- 2 huevos\n")
+    assert E.repeated_ingredients(twice, INGREDIENTS) == {"list": ["huevos"], "title": []}
+    assert coherent(twice)["incoherent_kinds"] == ["repeated"]
+    soup = ("Sopa de chorizo, chorizo y lentejas\n\nIngredientes:\n- 80 g de chorizo\n- 140 g de lentejas\n\n"
+            "Preparación:\n1. Sofríe el chorizo.\n2. Añade las lentejas y cuece 10 minutos.")
+    assert E.repeated_ingredients(soup, INGREDIENTS) == {"list": [], "title": ["chorizo"]}
+    assert coherent(soup)["title_repeats"] == ["chorizo"] and coherent(soup)["incoherent"]
+    fine = soup.replace("Sopa de chorizo, chorizo y lentejas", "Ensalada de tomate y tomates cherry")
+    assert E.repeated_ingredients(fine, INGREDIENTS) == {"list": [], "title": []}
+    assert E.repeated_ingredients(MISSING_ONE, INGREDIENTS) == {"list": [], "title": []}
+
+
+def test_announced_diet_broken_by_its_own_ingredients():
+    vegan = WITH_CHORIZO.replace("Para 2 personas · 30 minutos", "Para 2 personas · 30 minutos\nReceta vegana.")
+    assert E.announced_diets(vegan) == ["vegano"]
+    assert E.broken_announced_diets(vegan, INGREDIENTS, violates) == {"vegano": ["chorizo", "huevos"]}
+    assert coherent(vegan)["incoherent_kinds"] == ["diet_announced"]
+    # Announced and kept: nothing to object to. "sin gluten" holds for patata, huevos and chorizo.
+    assert E.broken_announced_diets(vegan.replace("vegana", "sin gluten"), INGREDIENTS, violates) == {}
+    assert not coherent(vegan.replace("vegana", "sin gluten"))["incoherent"]
+    assert E.announced_diets(vegan.replace("vegana", "vegetariana y sin lactosa")) == ["vegetariano", "sin lactosa"]
+    # A closing tip suggesting a variation announces nothing.
+    tip = WITH_CHORIZO + "\n\nConsejo: para una versión vegana, cambia el chorizo por tofu."
+    assert E.announced_diets(tip) == [] and not coherent(tip)["incoherent"]
+
+
+def test_coherence_in_the_summary():
+    scored = [dict(coherent(MISSING_ONE), reached_end=True),
+              dict(coherent(MISSING_ONE.replace("- 4 huevos\n", "- 4 huevos\n- 2 huevos\n")), reached_end=True)]
+    summary = E.coherence_summary(scored)
+    assert summary == {"incoherent": 0.5, "incoherent:unlisted": 0.0, "incoherent:repeated": 0.5,
+                       "incoherent:diet_announced": 0.0}
+    assert E.coherence_summary([{"format_valid": True}]) == {}  # scored without coherence: no rows
+
+
+# ---------------------------------------------------------------------------
+# Hand-written requests (peticiones_a_mano.jsonl)
+# ---------------------------------------------------------------------------
+def test_hand_file_is_sound():
+    rows = E.read_hand_requests(E.HAND_FILE)
+    assert len(rows) >= 150
+    assert len({E.same_text(r["request"]) for r in rows}) == len(rows)  # no request twice
+    kinds = {}
+    for r in rows:
+        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
+        assert r["must_use"] or r["must_not"], r
+        for group in r["must_use"]:
+            # A group is tied to the catalogue; the cook's own words are plain words ("pollo",
+            # "patatas") or part of a catalogue name ("carne picada"), so a misspelt name fails.
+            assert any(name in INGREDIENTS for name in group), r
+        for name in [n for g in r["must_use"] for n in g] + r["must_not"]:
+            plain = re.fullmatch(r"[a-záéíóúüñ]+", name) or any(E._contains_word(c, name) for c in INGREDIENTS)
+            assert name in INGREDIENTS or plain, (name, r["request"])
+        assert set(r["diet"]) <= set(E.CONSTRAINTS)
+    assert set(kinds) == set(E.HAND_KINDS), kinds
+    assert min(kinds.values()) >= 8, kinds
+
+
+def test_hand_file_errors_name_the_request(tmp_path):
+    path = tmp_path / "a_mano.jsonl"
+    path.write_text('{"request": "pollo", "must_use": [["pollo"]], "kind": "single"}\n'
+                    '{"request": "tofu", "must_use": ["tofu"], "kind": "single"}\n', encoding="utf-8")
+    with pytest.raises(E.ChefError, match="petición 2: 'must_use'"):
+        E.read_hand_requests(path)
+    path.write_text('{"request": "tofu", "must_use": [["tofu"]], "diet": ["keto"], "kind": "diet"}\n', encoding="utf-8")
+    with pytest.raises(E.ChefError, match="'diet'"):
+        E.read_hand_requests(path)
+    with pytest.raises(E.ChefError, match="--no-hand"):
+        E.read_hand_requests(tmp_path / "no-existe.jsonl")
+
+
+# "sin lactosa: pollo, champiñones y nata": the cream should stay out.
+CREAMY_CHICKEN = """Pollo con champiñones
+Para 2 personas · 25 minutos
+
+Ingredientes:
+- 300 g de pechuga de pollo
+- 200 g de champiñones
+- 100 ml de nata para cocinar
+- 1 pizca de sal
+
+Preparación:
+1. Corta la pechuga de pollo en dados y lamina los champiñones.
+2. Dora el pollo, añade los champiñones y saltea 6 minutos.
+3. Vierte la nata para cocinar y deja reducir 3 minutos."""
+CHICKEN_REQUEST = {"request": "sin lactosa: pollo, champiñones y nata", "kind": "diet", "diet": ["sin lactosa"],
+                   "must_use": [["pechuga de pollo", "muslos de pollo", "pollo"], ["champiñones"]], "must_not": ["nata"]}
+
+
+def hand_score(text, request=CHICKEN_REQUEST):
+    return E.score_hand_answer(text, request, INGREDIENTS, violates)
+
+
+def test_hand_request_scoring():
+    s = hand_score(CREAMY_CHICKEN)
+    assert (s["groups"], s["groups_list"], s["groups_steps"], s["groups_used"]) == (2, 2, 2, 2)
+    assert s["forbidden"] == ["nata"] and s["violations"] == {"sin lactosa": ["nata para cocinar"]}
+    assert s["format_valid"] and not s["fully_right"]
+    # Without the cream it is fully right: the generic "pollo" of step 2 and the catalogue name both count.
+    clean = CREAMY_CHICKEN.replace("- 100 ml de nata para cocinar\n", "").replace(
+        "3. Vierte la nata para cocinar y deja reducir 3 minutos.", "3. Sirve caliente.")
+    s = hand_score(clean)
+    assert s["fully_right"] and s["forbidden"] == [] and s["violations"] == {} and s["missing"] == []
+    # Mushrooms only in the steps: the group is not used; a bad format is never fully right either.
+    no_list = clean.replace("- 200 g de champiñones\n", "")
+    s = hand_score(no_list)
+    assert (s["groups_list"], s["groups_steps"], s["groups_used"]) == (1, 2, 1)
+    assert s["missing"] == ["champiñones"] and not s["fully_right"]
+    assert not hand_score(clean.replace("Preparación:", "Pasos:"))["fully_right"]
+    # Whole words only: "pollo" is not found in "repollo".
+    assert E.group_hits("Plato\n\nIngredientes:\n- repollo\n\nPreparación:\n1. Cuece el repollo.", [["pollo"]]) == [(False, False)]
+
+
+def test_hand_summary_and_table():
+    requests = [CHICKEN_REQUEST, dict(CHICKEN_REQUEST, kind="list", diet=[], must_not=[])]
+    clean = CREAMY_CHICKEN.replace("- 100 ml de nata para cocinar\n", "").replace(
+        "3. Vierte la nata para cocinar y deja reducir 3 minutos.", "3. Sirve caliente.")
+    scored = [dict(hand_score(CREAMY_CHICKEN, requests[0]), reached_end=True),
+              dict(hand_score(clean, requests[1]), reached_end=False)]
+    summary = E.summarize_hand(scored, requests)
+    assert summary["fully_right"] == 0.5 and summary["groups_used"] == 1.0
+    assert summary["forbidden_rate"] == 1.0 and summary["forbidden_requests"] == 1
+    assert summary["violation_rate"] == 1.0 and summary["diet_requests"] == 1
+    assert summary["no_end"] == 0.5 and summary["incoherent"] == 0.0
+    assert summary["by_kind"] == {"diet": {"requests": 1, "fully_right": 0.0}, "list": {"requests": 1, "fully_right": 1.0}}
+    table = E.hand_table(summary)
+    assert table.startswith("| métrica | modelo |")
+    assert "| peticiones | 2 |" in table and "| · lista escueta (`list`, n = 1) | 100.0 % |" in table
+    assert "| recetas incoherentes (se contradicen a sí mismas) | 0.0 % |" in table
+
+
+# ---------------------------------------------------------------------------
 # Held-out requests and baselines
 # ---------------------------------------------------------------------------
 def test_heldout_requests_are_new(tiny_data):
@@ -206,7 +366,7 @@ def one_thread():
 def test_batched_decoding_matches_one_by_one(tiny_model, one_thread):
     from inference_scratch import generate_tokens
 
-    model = E.HFModel(tiny_model, "cpu")
+    model = E.HFModel.load(tiny_model, "cpu")
     requests = generate_examples(6, 3)
     prompts = [model.encode(model.render(r["instruction"])) for r in requests]
     assert len({len(p) for p in prompts}) > 1  # left padding is really exercised
@@ -240,9 +400,15 @@ def model_copy(tiny_model, tmp_path):
 def test_end_to_end(model_copy, tiny_data, tmp_path):
     out = tmp_path / "gen.json"
     args = ["evaluate.py", "--model", model_copy, "--data", tiny_data, "--num", 6, "--max-new-tokens", 48,
-            "--output-json", out]
+            "--output-json", out, "--no-hand"]
+    before = (model_copy / "README.md").read_text(encoding="utf-8")
+    run_script(args)
+    assert (model_copy / "README.md").read_text(encoding="utf-8") == before  # the card only with --card
+    args.append("--card")
     proc = run_script(args)
     assert "| métrica | modelo | 3-grama | recuperador | referencia |" in proc.stdout
+    assert "| recetas incoherentes (se contradicen a sí mismas) |" in proc.stdout
+    assert "Peticiones escritas a mano" not in proc.stdout  # --no-hand
     assert "generando (modelo)" in proc.stderr  # the progress bar
     report = json.loads(out.read_text(encoding="utf-8"))
     assert len(report["requests"]) == 6
@@ -254,10 +420,43 @@ def test_end_to_end(model_copy, tiny_data, tmp_path):
     assert math.isfinite(summary["model"]["loss"]) and math.isfinite(summary["ngram"]["loss"])
     card = (model_copy / "README.md").read_text(encoding="utf-8")
     assert card.count(E.CARD_START) == 1 and "| métrica |" in card and "Not evaluated yet" not in card
-    # A second run with sampling replaces the section instead of adding one.
-    run_script(args + ["--temperature", "0.7", "--top-p", "0.9", "--num", 3])
+    # A quicker run never replaces the card's evaluation; one of as many requests does.
+    proc = run_script(args + ["--num", 3])
+    assert "no escribo la tarjeta: muestra una evaluación de 6 peticiones y esta tiene 3" in proc.stdout
+    assert (model_copy / "README.md").read_text(encoding="utf-8") == card
+    run_script(args + ["--temperature", "0.7", "--top-p", "0.9"])
     card = (model_copy / "README.md").read_text(encoding="utf-8")
     assert card.count(E.CARD_START) == 1 and "sampled (temperature 0.7" in card
+    assert "hand" not in json.loads(out.read_text(encoding="utf-8")) and "Hand-written" not in card
+
+
+def small_hand_file(path, n):
+    """The first request of each of n kinds of the hand-written set, as a file of its own."""
+    rows = {}
+    for r in read_jsonl(E.HAND_FILE, required=("request",)):
+        rows.setdefault(r["kind"], r)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in list(rows.values())[:n]), encoding="utf-8")
+    return path
+
+
+def test_end_to_end_with_hand_requests(model_copy, tiny_data, tmp_path):
+    hand, out = small_hand_file(tmp_path / "a_mano.jsonl", 5), tmp_path / "gen.json"
+    proc = run_script(["evaluate.py", "--model", model_copy, "--data", tiny_data, "--num", 5, "--max-new-tokens", 48,
+                       "--output-json", out, "--hand-file", hand, "--card"])
+    print(proc.stdout)  # both tables, for reading with pytest -s
+    assert "| métrica | modelo | 3-grama | recuperador | referencia |" in proc.stdout
+    assert "Peticiones escritas a mano (a_mano.jsonl):" in proc.stdout and "| métrica | modelo |" in proc.stdout
+    assert "| peticiones | 5 |" in proc.stdout and "(`list`, n = 1)" in proc.stdout
+    assert "generando (a mano)" in proc.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert len(report["requests"]) == 5 and len(report["hand"]["requests"]) == 5
+    for r in report["hand"]["requests"]:
+        assert isinstance(r["model"]["text"], str) and {"fully_right", "groups_used", "incoherent"} <= set(r["model"])
+    assert report["hand"]["summary"]["requests"] == 5 and report["summary"]["reference"]["incoherent"] == 0.0
+    card = (model_copy / "README.md").read_text(encoding="utf-8")
+    start, end = card.index(E.CARD_START), card.index(E.CARD_END)
+    section = card[start:end]
+    assert section.count("| métrica |") == 2 and "### Hand-written requests" in section and "`a_mano.jsonl`" in section
 
 
 def test_gguf_end_to_end(model_copy, tiny_data, tmp_path):
@@ -265,16 +464,18 @@ def test_gguf_end_to_end(model_copy, tiny_data, tmp_path):
     gguf = tmp_path / "tiny.gguf"
     run_script(["convert_to_gguf.py", "--model", model_copy, "--output", gguf, "--outtype", "f16"])
     out = tmp_path / "gen.json"
+    hand = small_hand_file(tmp_path / "a_mano.jsonl", 3)
     proc = run_script(["evaluate.py", "--model", model_copy, "--gguf", gguf, "--data", tiny_data, "--num", 3,
-                       "--max-new-tokens", 32, "--output-json", out])
-    assert "| métrica |" in proc.stdout
+                       "--max-new-tokens", 32, "--output-json", out, "--hand-file", hand, "--card"])
+    assert "| métrica |" in proc.stdout and "Peticiones escritas a mano" in proc.stdout
     report = json.loads(out.read_text(encoding="utf-8"))
     assert len(report["requests"]) == 3 and math.isfinite(report["summary"]["model"]["loss"])
+    assert len(report["hand"]["requests"]) == 3
     assert E.CARD_START_GGUF in (model_copy / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("flag, what", [("--model", "carpeta del modelo"), ("--data", "fichero de datos"),
-                                        ("--gguf", "fichero GGUF")])
+                                        ("--gguf", "fichero GGUF"), ("--hand-file", "peticiones a mano")])
 def test_missing_files_fail_in_one_line(flag, what, tiny_model, tiny_data, tmp_path):
     args = {"--model": tiny_model, "--data": tiny_data}
     args[flag] = tmp_path / "no-existe"

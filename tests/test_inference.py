@@ -1,10 +1,12 @@
-"""The chat (inference_scratch.py): one-shot, piped and interactive use, bad input, and the generation loop.
+"""The chat (inference_scratch.py): one-shot, piped and interactive use, bad input, Ctrl-C,
+the notes on a request's unknown words and diets, and the generation loop.
 
 The script runs as a subprocess on the tiny model (and under a pseudo-terminal for the
 interactive loop); the generation functions are checked in-process against transformers.
 The committed model's own recipes are checked in test_committed_model.py.
 """
 
+import json
 import os
 import pty
 import select
@@ -12,12 +14,14 @@ import shutil
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
 
 from conftest import REPO, TEST_ENV, run_script
 
+import generate_dataset as gd
 import inference_scratch as chat
 from chef_common import ASSISTANT_TOKEN, USER_TOKEN, load_model
 
@@ -82,6 +86,111 @@ def test_empty_one_shot_request_is_refused(tiny_model):
 
 
 # ---------------------------------------------------------------------------
+# Notes before the recipe: unknown words, diets the request breaks, /ingredientes
+# ---------------------------------------------------------------------------
+# Requests people type: none of them deserves a note.
+TYPICAL_REQUESTS = [
+    "tengo patatas y huevos", "Tengo patatas y huevos, ¿qué hago?", "tortilla de patatas", "POLLO Y ARROZ",
+    "calabacin y jamon", "para 4 personas", "algo rápido con gambas", REQUEST, chat.EXAMPLE,
+    "¿Qué puedo hacer con garbanzos y espinacas?", "Dame una receta con merluza y patata, por favor",
+    "Quiero una receta vegana con tofu y brócoli", "receta sin gluten con salmón y espárragos",
+    "Hola, tengo 500 g de carne picada y un bote de tomate triturado",
+    "200 gramos de pasta, 2 dientes de ajo y una pizca de sal", "ensalada de pasta con atún para 2 personas",
+    "algo de cenar con huevos y jamón serrano", "una crema de calabaza", "paella de marisco para 6",
+    "Me apetece un postre con fresas y nata", "batido de plátano con leche",
+    "¿Qué hago de cena con salmón en menos de 30 minutos?",
+    "En la nevera tengo pimiento rojo, cebolla y huevos. ¿Qué hago?", "macarrones con tomate y queso rallado",
+    "Receta fácil con pollo y patatas al horno", "quiero algo sano con verduras", "sopa de fideos con pollo",
+    "arroz con pollo para 4 personas", "TENGO ATUN Y TOMATE", "champinones y ajo", "unos espaguetis a la carbonara",
+    "pechugas de pollo y 1 kg de tomates", "huevo, cebollas, zanahorias",
+    # A diet with ingredients left out or made to fit it is no clash.
+    "vegano sin huevos ni leche", "vegetariano, sin chorizo", "pan sin gluten con tomate, sin gluten",
+    "receta para vegetarianos con lentejas y arroz", "un plato de pasta con gambas para celíacos",
+]
+
+
+@pytest.mark.parametrize("text", TYPICAL_REQUESTS)
+def test_typical_requests_get_no_notes(text):
+    assert chat.request_notes(text) == []
+
+
+@pytest.mark.parametrize("text, notes", [
+    ("kale, quinoa", ["No conozco como ingrediente: kale. Uso lo demás."]),
+    ("pollo, kale y KALE", ["No conozco como ingrediente: kale. Uso lo demás."]),
+    ("chicken, rice", ["No conozco como ingrediente: chicken, rice." + chat.SPANISH_HINT]),
+    ("asdf qwerty", ["No conozco como ingrediente: asdf, qwerty." + chat.SPANISH_HINT]),
+    ("merlusa con patatas", ["No conozco como ingrediente: merlusa (¿merluza?). Uso lo demás."]),
+    ("garvanzos", ["No conozco como ingrediente: garvanzos (¿garbanzos?)."]),
+    ("vegetariano con chorizo", ["Ojo: el chorizo no es vegetariano."]),
+    ("sin lactosa: pollo, champiñones y nata", ["Ojo: la nata lleva lactosa."]),
+    ("receta vegana con queso y miel", ["Ojo: el queso y la miel no son veganos."]),
+    ("vegetariano: gambas, pollo y bacon", ["Ojo: las gambas, el pollo y el bacon no son vegetarianos."]),
+    ("lentejas con chorizo vegetarianas", ["Ojo: el chorizo no es vegetariano."]),
+    ("sin gluten y vegano: kale, cuscús y miel",
+     ["No conozco como ingrediente: kale. Uso lo demás.", "Ojo: el cuscús lleva gluten; la miel no es vegana."]),
+])
+def test_unknown_words_and_diet_clashes_are_named(text, notes):
+    assert chat.request_notes(text) == notes
+
+
+def test_a_pasted_paragraph_is_not_listed_word_by_word():
+    words = [f"xq{letter}z" for letter in "abcdefghijklmnopqrstuvwx"]
+    (note,) = chat.request_notes(" ".join(words))
+    listed = note.split(": ", 1)[1].split(".", 1)[0]
+    assert listed == ", ".join(words[:chat.MAX_SHOWN_UNKNOWN]) + ", …"
+
+
+def test_every_name_is_read_as_itself():
+    """Every catalogue name and alias is one ingredient (its family at least), every dish name a dish."""
+    for name in [*gd.INGREDIENTS, *gd.ALIASES]:
+        reading = chat.read_request(name)
+        assert reading["unknown"] == [] and len(reading["ingredients"]) == 1, (name, reading)
+        shown, family, exempt = reading["ingredients"][0]
+        assert shown == name.lower() and set(gd.resolve_name(name)) <= set(family)
+        assert exempt == (name in gd.DISH_LABEL.values())  # only "arroz" and "pasta", kinds of dish
+        assert chat.read_request(name.upper())["ingredients"] == reading["ingredients"]
+    for dish in gd.DISH_NAMES:
+        reading = chat.read_request(dish)
+        assert reading["dishes"] == [dish] and reading["unknown"] == [], reading
+
+
+def test_generated_requests_get_no_notes(tiny_data):
+    """The generator's own requests (its templates, diets, quantities, case and accents) are all known,
+    and never ask for an ingredient their diet rules out."""
+    rows = [json.loads(line) for line in tiny_data.read_text(encoding="utf-8").splitlines()]
+    noted = {row["instruction"]: chat.request_notes(row["instruction"]) for row in rows}
+    assert {text: notes for text, notes in noted.items() if notes} == {}
+
+
+def test_ingredients_text_lists_the_catalogue():
+    text = chat.ingredients_text()
+    for ing in gd.INGREDIENTS.values():
+        line = next(line for line in text.splitlines() if line.startswith(f"  {ing.category}: "))
+        assert ing.name in text, ing.name
+    assert line  # every category has its line
+    for name in ("pollo", "patatas", "queso"):
+        assert name in gd.COMMON_ALIASES and f" {name}," in text
+    assert all(dish in gd.DISH_NAMES and f"«{dish}»" in text for dish in chat.DISH_EXAMPLES)
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_one_shot_names_unknown_words(tiny_model, tiny):
+    proc = run_script(greedy_args(tiny_model, "-p", "kale, quinoa"), timeout=120)
+    assert proc.stderr.splitlines()[0] == "No conozco como ingrediente: kale. Uso lo demás.", proc.stderr
+    assert proc.stdout == expected_answer(*tiny, "kale, quinoa") + "\n"  # answered anyway
+
+
+def test_piped_ingredientes_and_notes(tiny_model, tiny):
+    lines = ["/ingredientes", "chicken, rice", "vegetariano con chorizo"]
+    proc = run_script(greedy_args(tiny_model), input="\n".join(lines) + "\n", timeout=120)
+    assert proc.stdout == "".join(expected_answer(*tiny, r) + "\n\n" for r in lines[1:])  # recipes only
+    said = [line for line in proc.stderr.splitlines() if not line.startswith("[receta cortada")]
+    assert said == [*chat.ingredients_text().splitlines(), *chat.request_notes(lines[1]),
+                    *chat.request_notes(lines[2])], proc.stderr
+    assert chat.request_notes(lines[2]) == ["Ojo: el chorizo no es vegetariano."]
+
+
+# ---------------------------------------------------------------------------
 # A missing or broken model folder: one line, which command creates it, exit 1
 # ---------------------------------------------------------------------------
 def assert_one_line_error(proc, *words):
@@ -127,16 +236,35 @@ run_main(chat.main)
 class Terminal:
     """The chat running in a pseudo-terminal: send keys, wait for text."""
 
-    def __init__(self, args, home):
+    def __init__(self, args, home, sigint=signal.SIG_DFL):
+        """sigint: how SIGINT is set when the chat starts (a shell's background job gets SIG_IGN),
+        set here so that the test does not depend on how pytest itself was started."""
         env = dict(TEST_ENV, TERM="dumb", HOME=str(home))
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child: becomes the session leader with the terminal as stdin/stdout
             try:
                 os.chdir(REPO)
+                signal.signal(signal.SIGINT, sigint)  # kept across execve (SIG_DFL or SIG_IGN)
                 os.execve(sys.executable, [sys.executable, "-c", SLOW_CHAT, *map(str, args)], env)
             finally:
                 os._exit(127)
         self.buffer = b""
+
+    def wait_until_reading(self, timeout=30):
+        """Wait until the chat sleeps waiting for a key. CPython's readline prints the prompt
+        before it waits, and a Ctrl-C that lands in between is only noticed at the next key."""
+        stat = Path(f"/proc/{self.pid}/stat")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                state = stat.read_text().rpartition(")")[2].split()[0]
+            except OSError:  # no /proc (macOS): give it a moment instead
+                time.sleep(0.5)
+                return
+            if state == "S":
+                return
+            time.sleep(0.01)
+        raise AssertionError("the chat never waited for a key")
 
     def send(self, keys):
         os.write(self.fd, keys.encode())
@@ -190,8 +318,8 @@ def terminal(tiny_model, tmp_path):
     """Start the chat on the tiny model; HOME is a temporary folder (readline history)."""
     started = []
 
-    def start(*extra):
-        term = Terminal(["--model", tiny_model, "--temperature", 0, *extra], tmp_path)
+    def start(*extra, sigint=signal.SIG_DFL):
+        term = Terminal(["--model", tiny_model, "--temperature", 0, *extra], tmp_path, sigint)
         started.append(term)
         return term
 
@@ -207,13 +335,36 @@ def test_chat_session(terminal, tmp_path):
     term.send(REQUEST + "\r")
     answer = term.expect(chat.PROMPT).split(REQUEST, 1)[1]
     assert answer.strip(), "no recipe was written"
+    assert "No conozco" not in answer and "Ojo" not in answer
 
     term.send("   \r")
     assert chat.EMPTY_HINT in term.expect(chat.PROMPT)
     term.send("/ayuda\r")
-    assert "/salir" in term.expect(chat.PROMPT)
+    assert "/ingredientes" in term.expect(chat.PROMPT)
+    term.send("/ingredientes\r")
+    assert "pechuga de pollo" in term.expect(chat.PROMPT)
 
-    # Ctrl-C while a recipe is being written stops it and returns to the prompt.
+    # An unknown word is named before the recipe, which is written anyway.
+    term.send("kale, lentejas\r")
+    answer = term.expect(chat.PROMPT).split("kale, lentejas", 1)[1]
+    note = "No conozco como ingrediente: kale. Uso lo demás."
+    assert note in answer and answer.split(note, 1)[1].strip(), answer
+
+    # Ctrl-D leaves cleanly.
+    term.send("\x04")
+    term.expect("¡Buen provecho!")
+    assert term.wait_exit() == 0
+    assert "kale, lentejas" in (tmp_path / chat.HISTORY_FILE.name).read_text(encoding="utf-8")
+
+
+# Ctrl-C must work however the chat was started: a shell starts background jobs with SIGINT ignored.
+STARTS = pytest.mark.parametrize("sigint", [signal.SIG_DFL, signal.SIG_IGN], ids=["sigint-default", "sigint-ignored"])
+
+
+@STARTS
+def test_ctrl_c_stops_a_recipe(terminal, sigint):
+    term = terminal("--max-new-tokens", 150, sigint=sigint)
+    term.expect(chat.PROMPT)
     term.send("lentejas, chorizo\r")
     term.expect("chorizo")
     while len(term.buffer.strip()) < 3:  # the recipe has started streaming
@@ -227,12 +378,13 @@ def test_chat_session(terminal, tmp_path):
     term.send("\x04")
     term.expect("¡Buen provecho!")
     assert term.wait_exit() == 0
-    assert "lentejas, chorizo" in (tmp_path / chat.HISTORY_FILE.name).read_text(encoding="utf-8")
 
 
-def test_ctrl_c_at_the_prompt_exits_cleanly(terminal):
-    term = terminal()
+@STARTS
+def test_ctrl_c_at_the_prompt_exits_cleanly(terminal, sigint):
+    term = terminal(sigint=sigint)
     term.expect(chat.PROMPT)
+    term.wait_until_reading()
     term.send("\x03")
     output = term.expect("¡Buen provecho!")
     assert term.wait_exit() == 0

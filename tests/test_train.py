@@ -39,12 +39,51 @@ def test_tiny_preset_trains_fast_and_loss_falls(tiny_run):
     assert "muestra (greedy)" in proc.stdout  # the run ends with a sample
 
 
+def test_shipped_checkpoint_is_the_best_by_greedy_score(tiny_run):
+    """Every evaluation answered the held-out requests; the shipped step has the best selection
+    score (task score, held-out loss breaking ties), and the card shows the per-evaluation figures."""
+    model_dir, _, proc = tiny_run
+    r = report(model_dir)
+    assert r["selection"] == T.SELECTION_METRIC
+    evals = r["evaluations"]
+    for e in evals:
+        assert {"eval_recall_list", "eval_recall_steps", "eval_unrequested_rate", "eval_score"} <= set(e), e
+        assert e["eval_score"] == pytest.approx((e["eval_recall_list"] + e["eval_recall_steps"]) / 2
+                                                - e["eval_unrequested_rate"], abs=2e-4)
+    key = lambda e: e["eval_score"] - T.TIE_BREAK_LOSS_WEIGHT * e["eval_loss"]  # noqa: E731
+    best = max(evals, key=key)
+    assert r["shipped_step"] == best["step"], (r["shipped_step"], evals)
+    # The final evaluation measured the shipped weights again: the same figures.
+    assert r["shipped"]["eval_loss"] == pytest.approx(best["eval_loss"], abs=1e-3)
+    assert r["shipped"]["eval_score"] == pytest.approx(best["eval_score"], abs=1e-3)
+    card = (model_dir / "README.md").read_text()
+    assert "| list recall | steps recall | unrequested |" in card and "highest greedy score" in card
+
+
+def test_prompt_format_spaces_and_lower_cases_the_request():
+    assert C.format_prompt("POLLO Y ARROZ") == f"{C.USER_TOKEN} pollo y arroz{C.ASSISTANT_TOKEN}"
+    assert C.format_prompt("CALABACÍN, ÑORA, PIÑA, ÜÑ") == f"{C.USER_TOKEN} calabacín, ñora, piña, üñ{C.ASSISTANT_TOKEN}"
+    assert C.format_prompt("Ça À") == f"{C.USER_TOKEN} Ça À{C.ASSISTANT_TOKEN}"  # only ASCII and Spanish capitals
+    # The first word of a request gets the token it has everywhere else.
+    tok = T.train_tokenizer(["huevos, patatas y huevos fritos"] * 50, 300, model_max_length=64)
+    first = tok(C.format_prompt("huevos, patatas"), add_special_tokens=False)["input_ids"][1]
+    assert tok.convert_ids_to_tokens(first) == "Ġhuevos"
+
+
+def test_tiny_preset_never_replaces_the_shipped_model():
+    assert T.parse_args(["--preset", "tiny"]).output_dir == T.TINY_OUTPUT_DIR != C.MODEL_DIR
+    assert T.parse_args([]).output_dir == C.MODEL_DIR
+    assert T.parse_args(["--preset", "tiny", "--output-dir", "x"]).output_dir.name == "x"
+
+
 def test_output_folder_is_complete_and_atomic(tiny_model):
     names = {p.name for p in tiny_model.iterdir()}
     for name in ("model.safetensors", "config.json", "generation_config.json", "tokenizer.json",
                  "tokenizer_config.json", "training_report.json", "README.md"):
         assert name in names
     assert not [p for p in tiny_model.parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tiny_model.iterdir()}
+    assert len(set(modes.values())) == 1 and modes["model.safetensors"] & 0o044, modes  # readable, like the rest
     card = (tiny_model / "README.md").read_text()
     assert "held-out loss" in card and "tokens seen" in card
 
