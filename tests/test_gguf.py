@@ -1,6 +1,9 @@
 """The GGUF export, proven with the real llama.cpp (llama-cpp-python), no mocks.
 
 On the tiny model of conftest.py, converted at f32, f16, bf16 and q8_0 into a temporary folder:
+  * every key and tensor, read back with gguf.GGUFReader, equals what the model folder implies,
+    worked out without the converter (transformers' model and tokenizer, gguf's own tensor
+    names); and the folder is what llama.cpp can run (tanh GELU, byte-level BPE with all bytes);
   * llama.cpp and the HF tokenizer give identical ids for the dataset's texts and edge cases;
   * llama.cpp's logits match PyTorch's at f32 (within 1e-3 once GELU is computed the way ggml
     does, from an fp16 table; within 5e-3 of PyTorch's exact GELU);
@@ -11,8 +14,8 @@ On the tiny model of conftest.py, converted at f32, f16, bf16 and q8_0 into a te
     llama-cpp-python's chat path, and the same text in @huggingface/jinja (LM Studio's engine);
   * bad input (missing folder, corrupt weights, unmapped or missing tensors) fails with one line
     and leaves no file behind.
-The last test repeats the greedy check on the committed model (chef-bot-scratch-final/) when
-it exists.
+The last tests repeat the greedy check and the read-back on the committed model
+(chef-bot-scratch-final/) when it exists.
 
 Run: pytest tests/test_gguf.py   (about a minute on 2 CPU cores after the tiny model is trained)
 """
@@ -38,12 +41,14 @@ from chef_common import (
     DATA_FILE,
     EOS_TOKEN,
     MODEL_DIR,
+    MODEL_NAME,
     PAD_TOKEN,
     SAMPLING_DEFAULTS,
     USER_TOKEN,
     ChefError,
     format_example,
     format_prompt,
+    generation_defaults,
     load_model,
     read_jsonl,
 )
@@ -183,6 +188,15 @@ def ggufs(tiny_model, tmp_path_factory):
     return {t: c2g.convert(tiny_model, out / f"tiny-{t}.gguf", t) for t in OUTTYPES}
 
 
+def field_value(field):
+    """A GGUFReader field as a plain Python value (list for arrays)."""
+    import gguf
+
+    if field.types[0] == gguf.GGUFValueType.ARRAY:
+        return list(field.contents())
+    return field.contents()
+
+
 def open_llama(path, n_ctx, **kwargs):
     return llama_cpp.Llama(
         str(path), n_ctx=n_ctx, n_batch=n_ctx, n_threads=N_THREADS, logits_all=True, verbose=False, **kwargs
@@ -283,7 +297,7 @@ def test_metadata(ggufs, tiny_model):
     import gguf
 
     reader = gguf.GGUFReader(str(ggufs["f16"]["output"]))
-    value = lambda key: c2g.field_value(reader.fields[key])  # noqa: E731
+    value = lambda key: field_value(reader.fields[key])  # noqa: E731
     tok_config = json.loads((tiny_model / "tokenizer_config.json").read_text(encoding="utf-8"))
     template_file = tiny_model / "chat_template.jinja"
     template = tok_config.get("chat_template") or template_file.read_text(encoding="utf-8")
@@ -303,6 +317,131 @@ def test_metadata(ggufs, tiny_model):
     assert value("general.sampling.top_p") == pytest.approx(gen.get("top_p", SAMPLING_DEFAULTS["top_p"]))
     assert value("general.languages") == ["es"]
     assert value("general.file_type") == gguf.LlamaFileType.MOSTLY_F16
+
+
+FILE_TYPES = {"f32": "ALL_F32", "f16": "MOSTLY_F16", "bf16": "MOSTLY_BF16", "q8_0": "MOSTLY_Q8_0"}
+MATRIX_TYPES = {"f32": "F32", "f16": "F16", "bf16": "BF16", "q8_0": "Q8_0"}
+TANH_GELUS = ("gelu_new", "gelu_pytorch_tanh", "gelu_fast")  # llama.cpp computes the tanh GELU
+
+
+def assert_llama_cpp_can_run(model_dir, model, tok):
+    """What the converter takes for granted about a model folder, because llama.cpp relies on it
+    and train_from_scratch.py writes it: a plain GPT-2 with the tanh GELU and a context that is a
+    multiple of 256, and a byte-level BPE that llama.cpp's `gpt-2` pre-tokenizer splits the same way."""
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    cfg = model.config
+    assert cfg.model_type == "gpt2" and cfg.activation_function in TANH_GELUS
+    assert cfg.n_positions % 256 == 0  # llama.cpp rounds n_ctx up; positions past the table assert
+    assert cfg.n_embd % cfg.n_head == 0
+    assert not cfg.scale_attn_by_inverse_layer_idx and not cfg.add_cross_attention
+    tj = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    assert tj["model"]["type"] == "BPE" and not tj["model"].get("byte_fallback")
+    assert tj["normalizer"] is None
+    pre = tj["pre_tokenizer"]
+    assert pre["type"] == "ByteLevel" and not pre["add_prefix_space"] and pre.get("use_regex", True)
+    # llama.cpp silently drops a byte whose symbol is not in the vocabulary.
+    assert set(ByteLevel.alphabet()) <= set(tj["model"]["vocab"])
+    tok_config = json.loads((model_dir / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert not tok_config.get("add_bos_token") and not tok_config.get("add_eos_token")
+    text = "¿Cómo hago una tortilla?"
+    assert tok(text).input_ids == tok(text, add_special_tokens=False).input_ids  # nothing added around
+    assert len(tok) == cfg.vocab_size and None not in tok.convert_ids_to_tokens(list(range(len(tok))))
+    assert tok.convert_tokens_to_ids(EOS_TOKEN) == cfg.eos_token_id
+    for special in (EOS_TOKEN, PAD_TOKEN, USER_TOKEN, ASSISTANT_TOKEN):
+        assert special in tok.all_special_tokens, special
+
+
+def assert_read_back(path, model_dir, model, tok, outtype):
+    """Every key and tensor of the GGUF, read back with gguf.GGUFReader, against values taken
+    from the model folder independently of the converter: transformers' model and tokenizer, and
+    llama.cpp's own HF -> GGUF tensor names (gguf.TensorNameMap)."""
+    import gguf
+    from transformers.pytorch_utils import Conv1D
+
+    cfg = model.config
+    samp = generation_defaults(model_dir)
+    f32 = lambda x: float(np.float32(x))  # noqa: E731 - GGUF stores these floats as float32
+    tokens = tok.convert_ids_to_tokens(list(range(len(tok))))
+    added, tt = tok.added_tokens_decoder, gguf.TokenType
+    merges = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))["model"]["merges"]
+    assert (REPO / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    want = {
+        "general.architecture": "gpt2",
+        "general.name": MODEL_NAME,
+        "general.basename": "chef-bot-scratch",
+        "general.description": c2g.DESCRIPTION,
+        "general.size_label": gguf.utility.model_weight_count_rounded_notation(sum(p.numel() for p in model.parameters())),
+        "general.license": "mit",
+        "general.languages": ["es"],
+        "general.file_type": int(gguf.LlamaFileType[FILE_TYPES[outtype]]),
+        "general.quantization_version": gguf.GGML_QUANT_VERSION,
+        "general.sampling.temp": f32(samp["temperature"]),
+        "general.sampling.top_k": samp["top_k"],
+        "general.sampling.top_p": f32(samp["top_p"]),
+        "general.sampling.penalty_repeat": f32(samp["repetition_penalty"]),
+        "gpt2.context_length": cfg.n_positions,
+        "gpt2.embedding_length": cfg.n_embd,
+        "gpt2.block_count": cfg.n_layer,
+        "gpt2.feed_forward_length": cfg.n_inner or 4 * cfg.n_embd,
+        "gpt2.attention.head_count": cfg.n_head,
+        "gpt2.attention.layer_norm_epsilon": f32(cfg.layer_norm_epsilon),
+        "tokenizer.ggml.model": "gpt2",
+        "tokenizer.ggml.pre": "gpt-2",
+        "tokenizer.ggml.tokens": tokens,
+        "tokenizer.ggml.token_type": [
+            int(tt.NORMAL if i not in added else tt.CONTROL if added[i].special else tt.USER_DEFINED)
+            for i in range(len(tokens))
+        ],
+        "tokenizer.ggml.merges": [m if isinstance(m, str) else " ".join(m) for m in merges],
+        "tokenizer.ggml.bos_token_id": cfg.eos_token_id,  # GPT-2 style: the end token is also BOS
+        "tokenizer.ggml.eos_token_id": cfg.eos_token_id,
+        "tokenizer.ggml.padding_token_id": tok.convert_tokens_to_ids(PAD_TOKEN),
+        "tokenizer.ggml.add_bos_token": False,
+        "tokenizer.ggml.add_eos_token": False,
+        "tokenizer.chat_template": tok.chat_template,
+    }
+    reader = gguf.GGUFReader(str(path))
+    keys = {k for k in reader.fields if not k.startswith("GGUF.")}  # GGUF.* is the file header
+    assert keys == set(want), sorted(keys ^ set(want))
+    for key, value in want.items():
+        got = field_value(reader.fields[key])
+        assert got == value and (got is value or not isinstance(value, bool)), key
+
+    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.GPT2, cfg.n_layer)
+    expected = {}
+    for name, param in model.named_parameters():  # a tied lm_head is wte, listed once
+        gguf_name = names.get_name(name, try_suffixes=(".weight", ".bias"))
+        assert gguf_name is not None, name
+        array = param.detach().float().numpy()
+        if name.endswith(".weight") and isinstance(model.get_submodule(name.rsplit(".", 1)[0]), Conv1D):
+            array = array.T  # Conv1D stores (in, out); llama.cpp wants (out, in)
+        expected[gguf_name] = np.ascontiguousarray(array)
+    assert expected["position_embd.weight"].shape[0] == cfg.n_positions
+    tensors = {t.name: t for t in reader.tensors}
+    assert sorted(tensors) == sorted(expected)  # no mask buffers, no tied lm_head, nothing missing
+    q = gguf.GGMLQuantizationType
+    matrix_type = q[MATRIX_TYPES[outtype]]
+    for gguf_name, array in expected.items():
+        t = tensors[gguf_name]
+        if array.ndim == 1 or gguf_name == "position_embd.weight":  # norms, biases, position table
+            qtype = q.F32
+        elif matrix_type == q.Q8_0 and array.shape[-1] % 32:  # q8_0 needs rows in blocks of 32
+            qtype = q.F16
+        else:
+            qtype = matrix_type
+        assert t.tensor_type == qtype, gguf_name
+        assert tuple(reversed(t.shape.tolist())) == array.shape, gguf_name  # GGUF stores ggml order
+        assert np.ascontiguousarray(t.data).tobytes() == gguf.quants.quantize(array, qtype).tobytes(), gguf_name
+
+
+def test_source_is_what_llama_cpp_runs(tiny_model, hf):
+    assert_llama_cpp_can_run(tiny_model, *hf)
+
+
+@pytest.mark.parametrize("outtype", OUTTYPES)
+def test_read_back_every_key_and_tensor(outtype, ggufs, hf, tiny_model):
+    assert_read_back(ggufs[outtype]["output"], tiny_model, *hf, outtype)
 
 
 # ---------------------------------------------------------------------------
@@ -572,7 +711,7 @@ def test_chat_template_in_llama_cpp_jinja(llama_cpp_jinja, ggufs, hf):
     import gguf
 
     tok = hf[1]
-    template = c2g.field_value(gguf.GGUFReader(str(ggufs["f16"]["output"])).fields["tokenizer.chat_template"])
+    template = field_value(gguf.GGUFReader(str(ggufs["f16"]["output"])).fields["tokenizer.chat_template"])
     for messages, add_generation_prompt in chat_render_cases():
         # The variables common/chat.cpp passes; add_generation_prompt only when true.
         variables = {"messages": messages, "bos_token": EOS_TOKEN, "eos_token": EOS_TOKEN, "enable_thinking": False}
@@ -590,7 +729,7 @@ def test_chat_template_in_huggingface_jinja(jinja_js, ggufs, hf):
 
     tok = hf[1]
     reader = gguf.GGUFReader(str(ggufs["f16"]["output"]))
-    template = c2g.field_value(reader.fields["tokenizer.chat_template"])
+    template = field_value(reader.fields["tokenizer.chat_template"])
     cases = [{"messages": m, "add_generation_prompt": g} for m, g in chat_render_cases()]
     request = {"template": template, "bos_token": EOS_TOKEN, "eos_token": EOS_TOKEN, "cases": cases}
     proc = subprocess.run(
@@ -620,9 +759,13 @@ def assert_clean_failure(proc, out_dir, expected_fragment):
 def test_command_line_writes_gguf_and_modelfile(tiny_model, tmp_path):
     out = tmp_path / "chef.gguf"
     proc = run_script(["convert_to_gguf.py", "--model", tiny_model, "--output", out, "--outtype", "q8_0"])
-    assert "verificado" in proc.stdout and out.is_file()
+    assert f"GGUF escrito: {out}" in proc.stdout and out.is_file()
     modelfile = (tmp_path / "Modelfile").read_text(encoding="utf-8")
     assert "FROM ./chef.gguf" in modelfile and f'PARAMETER stop "{EOS_TOKEN}"' in modelfile
+    # Ollama's Go template renders the last request in the training format.
+    assert f'TEMPLATE """{{{{- $last := "" }}}}' in modelfile and format_prompt("{{ $last }}") + '"""' in modelfile
+    n_ctx = json.loads((tiny_model / "config.json").read_text(encoding="utf-8"))["n_positions"]
+    assert f"PARAMETER num_ctx {n_ctx}\n" in modelfile
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Modelfile", "chef.gguf"]
 
 
@@ -701,3 +844,18 @@ def test_committed_model_greedy_f16(tmp_path):
         f"top-2 gaps where they part: {[f'{g:.1e}' for g in split_gaps]}, {summary['bytes'] / 1e6:.1f} MB"
     )
     assert all(g < TIE_GAP for g in split_gaps), split_gaps
+
+
+@pytest.fixture(scope="module")
+def committed_hf():
+    return load_model(MODEL_DIR)
+
+
+@pytest.mark.skipif(not MODEL_DIR.is_dir(), reason=f"{MODEL_DIR.name}/ no existe (entrena con: python train_from_scratch.py)")
+@pytest.mark.parametrize("outtype", OUTTYPES)
+def test_committed_model_read_back(outtype, committed_hf, tmp_path):
+    """The shipped model: what llama.cpp relies on, and every key and tensor of its GGUF read back."""
+    if outtype == OUTTYPES[0]:
+        assert_llama_cpp_can_run(MODEL_DIR, *committed_hf)
+    summary = c2g.convert(MODEL_DIR, tmp_path / f"chef-bot-scratch-{outtype}.gguf", outtype)
+    assert_read_back(summary["output"], MODEL_DIR, *committed_hf, outtype)
