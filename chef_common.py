@@ -21,6 +21,7 @@ import errno
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -109,13 +110,16 @@ SAMPLING_DEFAULTS = {
 
 def generation_defaults(model_dir) -> dict:
     """The chat's sampling defaults: the model's generation_config.json, else SAMPLING_DEFAULTS."""
-    path = Path(model_dir) / "generation_config.json"
+    model_dir = Path(model_dir)
     saved = {}
-    if path.is_file():
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise ChefError(f"no puedo leer {path}: {err}") from None
+    if (model_dir / "generation_config.json").is_file():
+        saved = read_model_json(model_dir, "generation_config.json")
+    for key, value in SAMPLING_DEFAULTS.items():
+        kind = int if isinstance(value, int) else (int, float)
+        if saved.get(key) is not None and (isinstance(saved[key], bool) or not isinstance(saved[key], kind)):
+            what = "un número entero" if kind is int else "un número"
+            raise ChefError(f"generation_config.json de {model_dir}: {key} debe ser {what} "
+                            f"(es {json.dumps(saved[key], ensure_ascii=False)})")
     settings = {key: saved.get(key) if saved.get(key) is not None else value
                 for key, value in SAMPLING_DEFAULTS.items()}
     if saved.get("do_sample") is False:  # the model asks for greedy decoding
@@ -138,19 +142,61 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+INTERRUPTED = "\ninterrumpido."  # what Ctrl-C prints (on stderr) before exit code 130
+
+
 def run_main(main) -> None:
-    """Run a script's main(), turning ChefError and Ctrl-C into clean exits."""
+    """Run a script's main(), turning ChefError and Ctrl-C into clean exits.
+
+    Scripts import torch and transformers inside main() (see import_heavy), after checking
+    their arguments, so a bad flag is answered at once.
+    """
+    # A shell starts background jobs with SIGINT ignored and Python then leaves it so: Ctrl-C
+    # must stop every script however it was started (the chat also stops a recipe with it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         main()
     except ChefError as err:
         fail(str(err))
     except KeyboardInterrupt:
-        print("\ninterrumpido.", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
+
+
+def _leave_interrupted(signum, frame) -> NoReturn:
+    """SIGINT handler while libraries load: say so and leave at once (no cleanup to run yet)."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    print(INTERRUPTED, file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+# What loading a model needs; transformers imports its model and tokenizer code lazily.
+HEAVY_MODULES = ("torch", "transformers.models.gpt2.modeling_gpt2", "transformers.models.auto.tokenization_auto")
+
+
+def import_heavy(*extra) -> None:
+    """Import torch and transformers (seconds), and `extra` modules, with Ctrl-C leaving at once.
+
+    Scripts call it once their arguments are checked. A KeyboardInterrupt raised while these
+    load can be swallowed (torch's C code imports numpy and carries on without it after any
+    error), and transformers then fails later, in English. Later imports find them loaded.
+    Call it from the main thread.
+    """
+    import importlib
+
+    previous = signal.signal(signal.SIGINT, _leave_interrupted)
+    try:
+        for name in (*HEAVY_MODULES, *extra):
+            importlib.import_module(name)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # argparse's own messages are English; these cover the errors a user can hit.
@@ -190,12 +236,47 @@ def make_parser(description: str, epilog: str = None) -> SpanishParser:
 OS_ERRORS = {errno.EACCES: "sin permiso de escritura", errno.EPERM: "sin permiso de escritura",
              errno.EROFS: "el sistema de ficheros es de solo lectura", errno.ENOSPC: "no queda espacio en el disco",
              errno.ENOTDIR: "una parte de la ruta es un fichero, no una carpeta",
+             errno.EEXIST: "una parte de la ruta es un fichero, no una carpeta",  # mkdir over a file
              errno.EISDIR: "es una carpeta, no un fichero", errno.ENOENT: "la carpeta no existe y no se puede crear"}
 
 
-def os_error_text(err: OSError) -> str:
+def os_error_text(err: OSError, reading: bool = False) -> str:
     """An OSError's cause in Spanish (the usual ones), else its own words."""
+    if reading and err.errno in (errno.EACCES, errno.EPERM):
+        return "sin permiso de lectura"
+    if reading and err.errno == errno.ENOENT:
+        return "no existe"
     return OS_ERRORS.get(err.errno, err.strerror or type(err).__name__)
+
+
+def _temp_file_beside(path: Path):
+    """(fd, name) of a new temporary file in path's folder, made if missing; ChefError if impossible."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        why = os_error_text(err)
+        if err.errno == errno.ENOENT and path.parent.is_dir():  # /proc and the like
+            why = "en esa carpeta no se pueden crear ficheros"
+        raise ChefError(f"no puedo escribir {path}: {why}") from None
+
+
+def check_writable(path, folder: bool = False) -> Path:
+    """Raise ChefError now, before the slow work, unless `path` can be written at the end.
+
+    A file (or, with folder=True, a folder swapped in beside its old version) needs a
+    writable parent: a temporary file is made there and removed. The parent is created if
+    missing, as the final write would do.
+    """
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise ChefError(f"{path} es un fichero: indica la ruta de una carpeta")
+    if not folder and path.is_dir():
+        raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
+    fd, tmp = _temp_file_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+    return path
 
 
 def atomic_write_text(path, text: str) -> None:
@@ -207,11 +288,7 @@ def atomic_write_text(path, text: str) -> None:
     path = Path(path)
     if path.is_dir():
         raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise ChefError(f"no puedo escribir {path}: {os_error_text(err)}") from None
+    fd, tmp = _temp_file_beside(path)
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -257,16 +334,106 @@ def read_jsonl(path, required=("instruction", "response")):
 # ---------------------------------------------------------------------------
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 HOW_TO_TRAIN = "créalo con: python train_from_scratch.py"
+# What config.json must say for our GPT-2: transformers fills a missing size with GPT-2's own
+# default (12 layers...), which the weights then contradict in an English error, or silently.
+CONFIG_SIZES = ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head")
+
+
+def read_model_json(model_dir, name: str) -> dict:
+    """A JSON object file of a model folder; ChefError naming the file, the folder and the line."""
+    model_dir = Path(model_dir)
+    try:
+        text = (model_dir / name).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ChefError(f"{name} de {model_dir} no es un JSON válido (no es texto UTF-8)") from None
+    except OSError as err:
+        raise ChefError(f"no puedo leer {name} de {model_dir}: {os_error_text(err, reading=True)}") from None
+    if not text.strip():
+        raise ChefError(f"{name} de {model_dir} está vacío")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ChefError(f"{name} de {model_dir} no es un JSON válido (línea {err.lineno}, columna {err.colno})") from None
+    if not isinstance(data, dict):
+        raise ChefError(f"{name} de {model_dir} no es un objeto JSON")
+    return data
+
+
+def check_config(model_dir, config: dict) -> None:
+    """The GPT-2 config.json keys the loader relies on: present, and positive whole numbers."""
+    if config.get("model_type") != "gpt2":
+        raise ChefError(f"config.json de {model_dir}: model_type es {json.dumps(config.get('model_type'))}, "
+                        "se esperaba \"gpt2\"")
+    missing = [key for key in (*CONFIG_SIZES, "eos_token_id") if key not in config]
+    if missing:
+        raise ChefError(f"a config.json de {model_dir} le falta{'n' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)}")
+    for key in (*CONFIG_SIZES, "eos_token_id"):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "eos_token_id" else 1):
+            raise ChefError(f"config.json de {model_dir}: {key} debe ser un número entero "
+                            f"{'no negativo' if key == 'eos_token_id' else 'positivo'} (es {json.dumps(value)})")
+    if config["n_embd"] % config["n_head"]:
+        raise ChefError(f"config.json de {model_dir}: n_embd ({config['n_embd']}) no es múltiplo "
+                        f"de n_head ({config['n_head']})")
+
+
+def check_safetensors(model_dir, config: dict) -> None:
+    """model.safetensors has a valid header, is as long as the header says (not cut off), and
+    its sizes are config.json's (else transformers fails in English, or silently makes new layers)."""
+    path = Path(model_dir) / "model.safetensors"
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(8)
+            header_len = int.from_bytes(head, "little") if len(head) == 8 else 0
+            if not 0 < header_len <= size - 8:
+                raise ValueError
+            header = json.loads(f.read(header_len))
+            end = max(info["data_offsets"][1] for key, info in header.items() if key != "__metadata__")
+            shapes = {key: list(info["shape"]) for key, info in header.items() if key != "__metadata__"}
+    except OSError as err:
+        raise ChefError(f"no puedo leer model.safetensors de {model_dir}: {os_error_text(err, reading=True)}") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        raise ChefError(f"model.safetensors de {model_dir} está dañado: no es un fichero safetensors "
+                        f"({HOW_TO_TRAIN})") from None
+    if 8 + header_len + end > size:
+        raise ChefError(f"model.safetensors de {model_dir} está incompleto: tiene {size:,} bytes de "
+                        f"{8 + header_len + end:,} ({HOW_TO_TRAIN})")
+    expected = {"transformer.wte.weight": ("vocab_size", "n_embd"), "transformer.wpe.weight": ("n_positions", "n_embd")}
+    for name, keys in expected.items():
+        want = [config[key] for key in keys]
+        if name not in shapes:
+            raise ChefError(f"a model.safetensors de {model_dir} le falta {name} ({HOW_TO_TRAIN})")
+        if shapes[name] != want:
+            said = ", ".join(f"{key}={config[key]}" for key in keys)
+            raise ChefError(f"model.safetensors de {model_dir} no corresponde a su config.json: {name} mide "
+                            f"{shapes[name]} y config.json dice {said}")
+    layers = {int(m.group(1)) for name in shapes if (m := re.match(r"transformer\.h\.(\d+)\.", name))}
+    if layers != set(range(config["n_layer"])):
+        raise ChefError(f"model.safetensors de {model_dir} no corresponde a su config.json: tiene {len(layers)} "
+                        f"capas y config.json dice n_layer={config['n_layer']}")
 
 
 def check_model_dir(model_dir) -> Path:
-    """Raise ChefError unless model_dir holds a complete model folder."""
+    """Raise ChefError unless model_dir holds a complete model folder whose files can be read.
+
+    Each file is checked for what it must be (valid JSON with the keys we need, a complete
+    safetensors file), so an error names the file at fault, not what transformers trips on.
+    """
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise ChefError(f"no encuentro la carpeta del modelo {model_dir} ({HOW_TO_TRAIN})")
     missing = [name for name in MODEL_FILES if not (model_dir / name).is_file()]
     if missing:
         raise ChefError(f"a la carpeta del modelo {model_dir} le falta {', '.join(missing)} ({HOW_TO_TRAIN})")
+    config = read_model_json(model_dir, "config.json")
+    check_config(model_dir, config)
+    if not isinstance(read_model_json(model_dir, "tokenizer.json").get("model"), dict):
+        raise ChefError(f"a tokenizer.json de {model_dir} le falta el modelo del tokenizador (la clave \"model\")")
+    read_model_json(model_dir, "tokenizer_config.json")
+    generation_defaults(model_dir)  # generation_config.json, when there is one
+    check_safetensors(model_dir, config)
     return model_dir
 
 

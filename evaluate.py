@@ -59,7 +59,9 @@ from chef_common import (
     ChefError,
     atomic_write_text,
     check_model_dir,
+    check_writable,
     format_prompt,
+    import_heavy,
     make_parser,
     read_jsonl,
     run_main,
@@ -1243,6 +1245,10 @@ def main(argv=None):
         check_gguf(args.gguf)
     else:
         check_model_dir(args.model)
+    check_writable(args.output_json)  # said now, not after minutes of generation
+    if args.card:
+        check_writable(Path(args.model) / "README.md")
+    import_heavy()
     import numpy as np
 
     from chef_common import pick_device

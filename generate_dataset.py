@@ -28,7 +28,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from chef_common import DATA_FILE, ChefError, atomic_write_text, make_parser, run_main
+from chef_common import DATA_FILE, ChefError, atomic_write_text, check_writable, make_parser, run_main
 
 DEFAULT_NUM = 5000  # examples written by a plain run (the committed file)
 DEFAULT_SEED = 42  # seed of the committed file; evaluation uses another one
@@ -1777,6 +1777,9 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     if args.num < 1 or args.num > MAX_NUM:
         raise ChefError(f"--num debe estar entre 1 y {MAX_NUM} (no se pueden generar más ejemplos únicos)")
+    if not args.output.strip():
+        raise ChefError("--output necesita la ruta de un fichero")
+    check_writable(args.output)  # a bad path is said before the examples are drawn
     start = time.perf_counter()
     examples = generate_examples(args.num, args.seed)
     text = "".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in examples)

@@ -27,14 +27,14 @@ import difflib
 import functools
 import inspect
 import re
-import signal
 import sys
 import textwrap
 import unicodedata
 from pathlib import Path
 
-import torch
-
+# torch and transformers are imported inside the functions that use them, and loaded by main()
+# through chef_common.import_heavy once the flags are checked: a bad flag is answered at once,
+# and Ctrl-C while they load (seconds) is a clean exit.
 import generate_dataset as gd  # the catalogue and the request phrasing (no heavy imports)
 from chef_common import (
     MODEL_DIR,
@@ -42,7 +42,9 @@ from chef_common import (
     SAMPLING_DEFAULTS,
     SPECIAL_TOKENS,
     ChefError,
+    check_model_dir,
     generation_defaults,
+    import_heavy,
     load_model,
     make_parser,
     pick_device,
@@ -132,7 +134,7 @@ def sample_next(logits, temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=
     """
     if repetition_penalty != 1.0 and seen is not None:
         prev = logits[seen]
-        logits[seen] = torch.where(prev > 0, prev / repetition_penalty, prev * repetition_penalty)
+        logits[seen] = (prev / repetition_penalty).where(prev > 0, prev * repetition_penalty)
     if temperature <= 0:
         return int(logits.argmax())
     # Both filters work on the candidates sorted by score, so sort (or take the top k) once.
@@ -140,11 +142,11 @@ def sample_next(logits, temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=
         scores, index = logits.topk(top_k)
     else:
         scores, index = logits.sort(descending=True)
-    probs = torch.softmax(scores / temperature, dim=-1)
+    probs = (scores / temperature).softmax(dim=-1)
     if top_p < 1.0:
         # Keep the smallest head whose mass reaches top_p (the best token always stays).
         probs = probs * (probs.cumsum(-1) - probs < top_p)
-    choice = torch.multinomial(probs, 1, generator=generator)  # normalises by itself
+    choice = probs.multinomial(1, generator=generator)  # normalises by itself
     return int(index[choice])
 
 
@@ -172,6 +174,7 @@ def generate_tokens(
     early (the benchmark uses it). Sampling runs on CPU in float32, so a seeded
     torch.Generator gives the same recipe on every device.
     """
+    import torch
     from transformers import DynamicCache
 
     prompt_ids = [int(i) for i in prompt_ids]
@@ -544,10 +547,13 @@ class Chef:
     """A loaded model with its settings; answer() streams one recipe to stdout."""
 
     def __init__(self, model, tokenizer, settings, seed=None):
+        import torch
+
         self.model, self.tokenizer = model, tokenizer
-        context = model.config.max_position_embeddings
-        self.settings = dict(settings, max_new_tokens=fit_to_context(settings["max_new_tokens"], context))
-        self.prompt_budget = context - self.settings["max_new_tokens"]
+        self.context = model.config.max_position_embeddings
+        self.settings = dict(settings, max_new_tokens=fit_to_context(settings["max_new_tokens"], self.context))
+        self.capped = self.settings["max_new_tokens"] < settings["max_new_tokens"]  # by the context
+        self.prompt_budget = self.context - self.settings["max_new_tokens"]
         self.generator = torch.Generator()
         if seed is None:
             self.generator.seed()  # torch's default seed is fixed: every run would write the same recipe
@@ -561,15 +567,25 @@ class Chef:
             notice(f"aviso: tu petición es demasiado larga para el contexto del modelo; "
                    f"uso solo su principio ({self.prompt_budget} tokens).")
         eos = self.model.config.eos_token_id
-        stream, token = TextStream(self.tokenizer), None
+        stream, token, count = TextStream(self.tokenizer), None, 0
         try:
             for token in generate_tokens(self.model, ids, **self.settings, eos_token_id=eos, generator=self.generator):
+                count += 1
                 print(stream.push(token), end="", flush=True)
         finally:
             print(stream.flush(), flush=True)  # after Ctrl-C too: end the line before the notice
-        if token != eos:  # say why the recipe stops mid-way
-            notice(f"[receta cortada: límite de {self.settings['max_new_tokens']} tokens; "
-                   "súbelo con --max-new-tokens]")
+        if token != eos:  # say why the recipe stops mid-way (Ctrl-C is said by the caller)
+            notice(self.stop_reason(len(ids), count))
+
+    def stop_reason(self, prompt_tokens, new_tokens):
+        """The line said when a recipe stops before its end token: context full, or token limit."""
+        limit = self.settings["max_new_tokens"]
+        if prompt_tokens + new_tokens >= self.context:
+            return (f"[receta cortada: se llenó el contexto del modelo ({self.context} tokens entre "
+                    f"petición y receta)]")
+        if self.capped:
+            return f"[receta cortada: límite de {limit} tokens, el máximo que cabe en el contexto del modelo]"
+        return f"[receta cortada: límite de {limit} tokens; súbelo con --max-new-tokens]"
 
 
 # ---------------------------------------------------------------------------
@@ -685,19 +701,20 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    # A shell starts background jobs with SIGINT ignored, and Python then leaves it so:
-    # Ctrl-C must stop a recipe however the chat was started.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Run through chef_common.run_main, which makes Ctrl-C raise KeyboardInterrupt however the
+    # chat was started (a shell starts background jobs with SIGINT ignored).
     args = parse_args(argv)
     request = None if args.prompt is None else clean_request(args.prompt)
     if request == "":
         raise ChefError(f"la petición de -p está vacía. {EMPTY_HINT}")
     if args.device not in DEVICES and not args.device.startswith("cuda:"):
         raise ChefError(f"--device {args.device}: usa {', '.join(DEVICES)}")
+    check_model_dir(args.model)  # a missing or broken folder is said before torch loads (seconds)
     settings = resolve_settings(args, args.model)
     interactive = request is None and sys.stdin.isatty()
     if interactive:
         notice(f"Cargando {MODEL_NAME} desde {args.model}...")
+    import_heavy()
     model, tokenizer = load_model(args.model, device=pick_device(args.device))
     chef = Chef(model, tokenizer, settings, seed=args.seed)
     if request is not None:

@@ -45,8 +45,10 @@ from chef_common import (
     WORK_DIR,
     ChefError,
     atomic_write_text,
+    check_writable,
     format_example,
     format_prompt,
+    import_heavy,
     make_parser,
     read_jsonl,
     run_main,
@@ -540,16 +542,7 @@ def main(argv=None):
     preset = PRESETS[args.preset]
     t_start = time.time()
 
-    import torch
-    from transformers import GenerationConfig, TrainingArguments
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()  # our own lines say what happens; keep transformers' chatter out
-    hf_logging.disable_progress_bar()
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    cuda = torch.cuda.is_available()
-
-    # -- data --------------------------------------------------------------
+    # -- data, and the folders written (checked before torch loads and the run starts) --------
     rows = read_jsonl(args.data)
     if args.max_examples:
         rows = rows[: args.max_examples]
@@ -559,6 +552,18 @@ def main(argv=None):
     checkpoint = last_complete_checkpoint(work_dir) if args.resume else None
     if args.resume and checkpoint is None:
         raise ChefError(f"--resume: no hay ningún checkpoint completo en {work_dir}; empieza sin --resume")
+    check_writable(args.output_dir, folder=True)  # not found out after the whole run
+    check_writable(work_dir / "tokenizer", folder=True)
+
+    import_heavy("transformers.trainer")
+    import torch
+    from transformers import GenerationConfig, TrainingArguments
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # our own lines say what happens; keep transformers' chatter out
+    hf_logging.disable_progress_bar()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    cuda = torch.cuda.is_available()
 
     # TrainingArguments sets up torch.distributed under torchrun; build them early so the
     # main process can train the tokenizer while the others wait for it.
