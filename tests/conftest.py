@@ -2,6 +2,13 @@
 
 Everything runs on CPU in temporary folders, with no network. The tiny model is the real
 pipeline (generate_dataset.py -> train_from_scratch.py --preset tiny) at toy size.
+
+Two speeds (see pytest.ini):
+    pytest                  # everything: what CI runs (8-15 min on 2 CPU cores)
+    pytest -m "not slow"    # day-to-day subset (under a minute): no tiny model, llama.cpp or committed model
+A test is marked `slow` here, by rule, so the test files need no markers of their own: it needs the
+tiny model (a fixture in SLOW_FIXTURES, or one built on it: the GGUFs, llama.cpp, the Jinja engines),
+or its name has a part in SLOW_NAME_PARTS. `@pytest.mark.slow` on a test works too.
 """
 
 import os
@@ -16,6 +23,44 @@ sys.path.insert(0, str(REPO))
 
 # One thread keeps the tiny runs predictable on a 2-core machine shared with other work.
 TEST_ENV = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
+
+# ---------------------------------------------------------------------------
+# The `slow` marker
+# ---------------------------------------------------------------------------
+# Fixtures that make a test slow: training the tiny model (about a minute, once per session)
+# and everything built on it; the two template engines are built or installed on first use.
+SLOW_FIXTURES = {"tiny_run", "tiny_model", "llama_cpp_jinja", "jinja_js"}
+# Slow without those fixtures, by a part of the test's name: the shipped 21M model (greedy
+# recipes, parity with llama.cpp: 20-50 s each on one thread) and the two-process torchrun training.
+SLOW_NAME_PARTS = ("committed_model", "torchrun")
+
+
+def is_slow(item):
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):  # fixturenames: the whole closure
+        return True
+    return any(part in item.name for part in SLOW_NAME_PARTS)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
+# ---------------------------------------------------------------------------
+# Threads
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="session", autouse=True)
+def torch_one_thread():
+    """In-process torch work on one thread, like the scripts the tests run (TEST_ENV), and the
+    setting put back at the end. On 2 shared cores the default (a thread per core) was 12x slower:
+    the committed model's test took 252 s, 21 s on one thread."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def run_script(args, timeout=300, check=True, **kwargs):

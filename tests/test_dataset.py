@@ -40,6 +40,12 @@ def names_in(text):
     return [m.group(1).lower() for m in NAME_RE.finditer(text)]
 
 
+# How each style reads (tú, usted, infinitive, nosotros): the closing tip's label, and the ending
+# of the first step's verb ("Cortamos", "Cortar"; "Corta" and "Corte" have none to check).
+STYLE_SIGNS = {"casero": ("Consejo", None), "formal": ("Recomendación", None), "esquema": ("Nota", "r"),
+               "cercano": ("Truco", "mos")}
+
+
 def sections(response):
     lines = response.split("\n")
     assert "Ingredientes:" in lines and "Preparación:" in lines, response
@@ -59,9 +65,7 @@ def sections(response):
 # ---------------------------------------------------------------------------
 
 
-def test_catalogue_size_and_fields():
-    assert len(gd.INGREDIENTS) >= 150
-    assert len({ing.category for ing in gd.INGREDIENTS.values()}) >= 10
+def test_catalogue_fields():
     for name, ing in gd.INGREDIENTS.items():
         assert ing.name == name
         assert ing.gender in ("m", "f") and ing.number in ("sg", "pl")
@@ -74,12 +78,6 @@ def test_catalogue_size_and_fields():
     assert {"sal", "aceite de oliva", "agua", "pimienta negra"} <= pantry
     for name in pantry:  # pantry basics go into any diet
         assert not any(gd.violates(d, name) for d in gd.DIETS)
-
-
-def test_counts_of_phrasings_dishes_styles():
-    assert len(set(gd.INSTRUCTION_TEMPLATES)) >= 40
-    assert len(gd.DISH_TYPES) >= 12
-    assert len(gd.STYLES) >= 4
 
 
 def test_every_technique_has_a_step():
@@ -130,7 +128,10 @@ def test_unique_and_fields(examples):
         assert 1 <= len(ex["ingredients"]) <= 8
         assert len(set(ex["ingredients"])) == len(ex["ingredients"])
         assert all(n in gd.INGREDIENTS and not gd.INGREDIENTS[n].pantry for n in ex["ingredients"])
-        assert ex["style"] in gd.STYLES and ex["dish_type"] in gd.DISH_LABEL.values()
+        tip, ending = STYLE_SIGNS[ex["style"]]  # the style field says how the text reads
+        assert ex["response"].split("\n")[-1].startswith(f"{tip}: "), ex["response"]
+        verb = sections(ex["response"])[1][0].split()[1]
+        assert (verb.endswith("mos"), verb.endswith("r")) == (ending == "mos", ending == "r"), (ex["style"], verb)
         assert 1 <= ex["servings"] <= 6 and 5 <= ex["time_minutes"] <= 120
         for token in chef_common.SPECIAL_TOKENS:
             assert token not in ex["instruction"] and token not in ex["response"]
@@ -138,6 +139,8 @@ def test_unique_and_fields(examples):
 
 
 def test_variety(examples):
+    # The whole catalogue is asked for (an ingredient never requested is one the model never learns).
+    assert {n for ex in examples for n in ex["ingredients"]} == {n for n, i in gd.INGREDIENTS.items() if not i.pantry}
     assert len({ex["dish_type"] for ex in examples}) >= 12
     assert len({ex["style"] for ex in examples}) >= 4
     assert len({len(ex["ingredients"]) for ex in examples}) == 8
@@ -181,7 +184,6 @@ def test_constraints(examples):
         if ex["dish_type"] == "postre":
             assert not any(gd.INGREDIENTS[n].role == "aroma" for n in ex["ingredients"]), ex
         for name in ex["ingredients"]:
-            assert gd.DISH_LABEL.get(ex["dish_type"].replace(" ", "_")) is not None
             assert ex["dish_type"].replace(" ", "_") in gd.INGREDIENTS[name].techniques, (name, ex["dish_type"])
 
 
@@ -287,7 +289,6 @@ def dish_errors(row):
 
 
 def test_aliases_stand_for_catalogue_names():
-    assert len(gd.ALIASES) >= 300
     for alias, family in gd.ALIASES.items():
         assert alias == " ".join(alias.split()).lower() and alias not in gd.INGREDIENTS, alias
         assert family and len(set(family)) == len(family), alias

@@ -352,18 +352,7 @@ def test_nearest_recipe():
     assert E.nearest_recipe(["pollo", "ajo"], combos) == 0
 
 
-@pytest.fixture
-def one_thread():
-    """In-process torch work on one thread, like the scripts the tests run (see conftest.TEST_ENV)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def test_batched_decoding_matches_one_by_one(tiny_model, one_thread):
+def test_batched_decoding_matches_one_by_one(tiny_model):
     from inference_scratch import generate_tokens
 
     model = E.HFModel.load(tiny_model, "cpu")

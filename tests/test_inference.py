@@ -34,7 +34,6 @@ LONG_REQUEST = ", ".join(["pimiento rojo", "cebolla", "ajo", "tomate"] * 60)  # 
 @pytest.fixture(scope="module")
 def tiny(tiny_model):
     """(model, tokenizer) of the tiny model, loaded in this process."""
-    torch.set_num_threads(1)
     return load_model(tiny_model)
 
 

@@ -94,8 +94,6 @@ def test_default_configuration_has_20_to_30m_parameters():
     tok = T.train_tokenizer(T.tokenizer_texts(train_rows), T.PRESETS["full"]["vocab_size"], model_max_length=512)
     n = T.default_parameter_count(vocab_size=len(tok), n_positions=512)
     assert 20e6 <= n <= 30e6, n
-    p = T.PRESETS["full"]
-    assert (p["n_layer"], p["n_head"], p["n_embd"], p["epochs"]) == (6, 8, 512, 100)
 
 
 def test_tokenizer_round_trips_spanish(tiny_model):
@@ -131,7 +129,6 @@ def test_saved_folder_loads_and_chat_template_matches_training(tiny_model, tiny_
 
 
 def test_resume_after_kill_ends_at_same_step(tiny_run, tiny_data, tmp_path):
-    _, _, _ = tiny_run
     model_dir, work_dir = tmp_path / "model", tmp_path / "work"
     cmd = [sys.executable, "train_from_scratch.py", "--preset", "tiny", "--data", str(tiny_data),
            "--output-dir", str(model_dir), "--work-dir", str(work_dir)]
