@@ -8,9 +8,11 @@ generate_dataset.py, train_from_scratch.py, inference_scratch.py, convert_to_ggu
   Jinja chat template written into the tokenizer and into the GGUF, rendered from the
   same constants so the three can never drift apart;
 * the sampling defaults the chat ships (written into generation_config.json and GGUF);
+* the diets a request can ask for (DIETS);
 * one model loader (used by the chat, evaluation and the tests) that fails with one
   clear line when the folder is missing or broken;
-* small helpers for clean command-line errors and atomic writes.
+* the device, hardware-name and FLOP helpers of the reports (training, evaluation, benchmarks);
+* small helpers for clean command-line errors (check_flag) and atomic writes.
 
 It imports neither torch nor transformers at module level, so the GGUF converter (which
 must run without torch) can use it too.
@@ -37,6 +39,10 @@ GGUF_FILE = REPO_DIR / "chef-bot-scratch.gguf"
 WORK_DIR = REPO_DIR / "runs" / "chef-bot-scratch"  # checkpoints of the training run
 
 MODEL_NAME = "Chef-Bot Scratch"
+
+# The diets a request can ask for: the dataset draws them (in this order), the evaluation checks
+# recipes against each, the chat recognises them.
+DIETS = ("vegetariano", "vegano", "sin gluten", "sin lactosa")
 
 # ---------------------------------------------------------------------------
 # Prompt format
@@ -231,6 +237,12 @@ def make_parser(description: str, epilog: str = None) -> SpanishParser:
     parser._optionals.title = "opciones"
     parser.add_argument("-h", "--help", action="help", help="muestra esta ayuda y termina")
     return parser
+
+
+def check_flag(ok: bool, flag: str, rule: str) -> None:
+    """How every script checks a flag's value after parsing: one line, `--flag debe <rule>`."""
+    if not ok:
+        raise ChefError(f"{flag} debe {rule}")
 
 
 OS_ERRORS = {errno.EACCES: "sin permiso de escritura", errno.EPERM: "sin permiso de escritura",
@@ -452,6 +464,40 @@ def pick_device(requested: str = "auto") -> str:
     if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise ChefError("se pidió --device mps pero MPS no está disponible")
     return requested
+
+
+# Hardware and FLOPs, for the reports of training, evaluation and the benchmarks.
+PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}  # dense bf16 per GPU, for MFU
+
+
+def hardware_name(device: str = "auto") -> str:
+    """What a device is, for reports: 'N x <GPU name>', 'Apple MPS' or 'CPU (machine, cores, threads)'."""
+    import platform
+
+    import torch
+
+    device = pick_device(device)
+    if device.startswith("cuda"):
+        return f"{torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
+    if device == "mps":
+        return "Apple MPS"
+    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)"
+
+
+def peak_flops():
+    """Dense bf16 FLOP/s of one of the GPUs here (None without CUDA or for an unknown GPU)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return None
+    name = torch.cuda.get_device_name(0)
+    return next((v for k, v in PEAK_FLOPS.items() if k in name), None)
+
+
+def flops_per_token(config, seq_len):
+    """Training FLOPs per token of a GPT-2 config: 6N for the weights plus attention (PaLM appendix B)."""
+    n = config.n_layer * 12 * config.n_embd**2 + config.vocab_size * config.n_embd
+    return 6 * n + 12 * config.n_layer * config.n_embd * seq_len
 
 
 def load_model(model_dir=MODEL_DIR, device: str = "cpu", dtype=None):

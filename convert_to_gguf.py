@@ -157,15 +157,16 @@ def read_weights(path: Path) -> dict:
 
 def read_tokenizer(model_dir: Path) -> dict:
     """Tokens, token types, merges, special ids and chat template of the HF tokenizer files."""
-    tj = read_json(model_dir / "tokenizer.json")
-    id_to_token = {i: tok for tok, i in tj["model"]["vocab"].items()}
+    tokenizer_json = read_json(model_dir / "tokenizer.json")
+    id_to_token = {i: tok for tok, i in tokenizer_json["model"]["vocab"].items()}
     control, user_defined = set(), set()
-    for added in tj["added_tokens"]:
+    for added in tokenizer_json["added_tokens"]:
         id_to_token[added["id"]] = added["content"]
         (control if added["special"] else user_defined).add(added["id"])
     ids = sorted(id_to_token)
-    tt = gguf.TokenType
-    types = [int(tt.CONTROL if i in control else tt.USER_DEFINED if i in user_defined else tt.NORMAL) for i in ids]
+    kind = gguf.TokenType
+    types = [int(kind.CONTROL if i in control else kind.USER_DEFINED if i in user_defined else kind.NORMAL)
+             for i in ids]
     tokens = [id_to_token[i] for i in ids]
     token_id = {tok: n for n, tok in enumerate(tokens)}
     for name in (EOS_TOKEN, PAD_TOKEN):
@@ -182,7 +183,7 @@ def read_tokenizer(model_dir: Path) -> dict:
         "tokens": tokens,
         "types": types,
         # transformers 5 stores merges as [left, right] pairs; GGUF wants "left right".
-        "merges": [m if isinstance(m, str) else " ".join(m) for m in tj["model"]["merges"]],
+        "merges": [m if isinstance(m, str) else " ".join(m) for m in tokenizer_json["model"]["merges"]],
         "eos_id": token_id[EOS_TOKEN],
         "pad_id": token_id[PAD_TOKEN],
         "chat_template": template,

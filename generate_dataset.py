@@ -28,14 +28,13 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from chef_common import DATA_FILE, ChefError, atomic_write_text, check_writable, make_parser, run_main
+from chef_common import DATA_FILE, DIETS, ChefError, atomic_write_text, check_flag, check_writable, make_parser, run_main
 
 DEFAULT_NUM = 5000  # examples written by a plain run (the committed file)
 DEFAULT_SEED = 42  # seed of the committed file; evaluation uses another one
 MAX_NUM = 20000  # beyond this, unique instruction/combination draws get too slow
 MAX_ATTEMPTS_PER_EXAMPLE = 40  # draws allowed per example before giving up
 
-DIETS = ("vegetariano", "vegano", "sin gluten", "sin lactosa")
 STYLES = ("casero", "formal", "esquema", "cercano")
 
 # ---------------------------------------------------------------------------
@@ -199,7 +198,6 @@ class Dish:
     quick: bool  # fits a "rápido" request
 
 
-P = Phase
 DISHES = {}
 
 
@@ -208,47 +206,47 @@ def _dish(key, indef, bare, gender, anchors, quick, phases, tips):
 
 
 _dish("guiso", "un guiso", "guiso", "m", "carne pescado legumbre tuberculo proteina_veg", False, [
-    P((), "{calienta} el aceite de oliva en una cazuela amplia a fuego medio."),
-    P(("carne", "proteina_veg"), "{dora} {X} a fuego fuerte durante {m} minutos y {salpimienta}.", (5, 8)),
-    P(("aroma",), "En la misma cazuela, {sofrie} {Xp} a fuego suave durante {m} minutos, removiendo de vez en cuando.", (6, 10)),
-    P(("verdura", "tuberculo"), "{anade} {X} y {rehoga} {m} minutos.", (4, 6)),
-    P(("especia",), "{incorpora} {X} y {remueve} unos segundos para que suelte su aroma."),
-    P(("liquido", "leche"), "{vierte} {X} y {deja} que reduzca {m} minutos.", (3, 5)),
-    P((), "{cubre} con el caldo de verduras, {sazona} con sal y pimienta negra y {cuece} tapado a fuego lento durante {m} minutos.", "cook"),
-    P(("legumbre", "pescado"), "{anade} {X} y {cuece} {m} minutos más, sin remover demasiado.", (6, 10)),
-    P(("hierba",), "{termina} con {Xp} por encima.", None),
-    P((), "{prueba} de sal y {sirve} bien caliente."),
+    Phase((), "{calienta} el aceite de oliva en una cazuela amplia a fuego medio."),
+    Phase(("carne", "proteina_veg"), "{dora} {X} a fuego fuerte durante {m} minutos y {salpimienta}.", (5, 8)),
+    Phase(("aroma",), "En la misma cazuela, {sofrie} {Xp} a fuego suave durante {m} minutos, removiendo de vez en cuando.", (6, 10)),
+    Phase(("verdura", "tuberculo"), "{anade} {X} y {rehoga} {m} minutos.", (4, 6)),
+    Phase(("especia",), "{incorpora} {X} y {remueve} unos segundos para que suelte su aroma."),
+    Phase(("liquido", "leche"), "{vierte} {X} y {deja} que reduzca {m} minutos.", (3, 5)),
+    Phase((), "{cubre} con el caldo de verduras, {sazona} con sal y pimienta negra y {cuece} tapado a fuego lento durante {m} minutos.", "cook"),
+    Phase(("legumbre", "pescado"), "{anade} {X} y {cuece} {m} minutos más, sin remover demasiado.", (6, 10)),
+    Phase(("hierba",), "{termina} con {Xp} por encima.", None),
+    Phase((), "{prueba} de sal y {sirve} bien caliente."),
 ], [
     "{deja} reposar el guiso unos minutos antes de servir: los sabores se asientan y gana mucho.",
     "Este guiso está todavía mejor al día siguiente; {guarda} lo que sobre en la nevera.",
     "{no_cuezas} a fuego fuerte: a fuego lento todo queda más tierno.",
 ])
 _dish("salteado", "un salteado", "salteado", "m", "verdura carne proteina_veg pescado", True, [
-    P((), "{calienta} el aceite de oliva en una sartén grande o un wok a fuego fuerte."),
-    P(("carne", "pescado", "proteina_veg"), "{saltea} {X} durante {m} minutos a fuego vivo y {reserva}.", (3, 5)),
-    P(("aroma",), "En la misma sartén, {saltea} {Xp} {m} minutos.", (1, 2)),
-    P(("verdura",), "{incorpora} {X} y {saltea} {m} minutos, hasta que las verduras estén tiernas pero crujientes.", (4, 6)),
-    P(("legumbre",), "{anade} {X} y {saltea} {m} minutos más.", (2, 3)),
-    P((), "{incorpora} de nuevo lo reservado.", None, ("carne", "pescado", "proteina_veg")),
-    P(("especia", "condimento"), "{anade} {X}, {remueve} bien y {cocina} {m} minutos más.", (1, 2)),
-    P(("fruto_seco", "hierba"), "{reparte} {X} por encima.", None),
-    P((), "{prueba} de sal y {sirve} enseguida."),
+    Phase((), "{calienta} el aceite de oliva en una sartén grande o un wok a fuego fuerte."),
+    Phase(("carne", "pescado", "proteina_veg"), "{saltea} {X} durante {m} minutos a fuego vivo y {reserva}.", (3, 5)),
+    Phase(("aroma",), "En la misma sartén, {saltea} {Xp} {m} minutos.", (1, 2)),
+    Phase(("verdura",), "{incorpora} {X} y {saltea} {m} minutos, hasta que las verduras estén tiernas pero crujientes.", (4, 6)),
+    Phase(("legumbre",), "{anade} {X} y {saltea} {m} minutos más.", (2, 3)),
+    Phase((), "{incorpora} de nuevo lo reservado.", None, ("carne", "pescado", "proteina_veg")),
+    Phase(("especia", "condimento"), "{anade} {X}, {remueve} bien y {cocina} {m} minutos más.", (1, 2)),
+    Phase(("fruto_seco", "hierba"), "{reparte} {X} por encima.", None),
+    Phase((), "{prueba} de sal y {sirve} enseguida."),
 ], [
     "El secreto del salteado es el fuego fuerte y la sartén bien caliente; {no_remuevas} sin parar.",
     "{corta} todo en trozos de tamaño parecido para que se haga a la vez.",
     "{prepara} todo antes de encender el fuego: el salteado se hace en pocos minutos.",
 ])
 _dish("ensalada", "una ensalada", "ensalada", "f", "crudo legumbre grano arroz", True, [
-    P(("grano", "arroz", "tuberculo"), "{cuece} {X} en agua con sal durante {m} minutos, {escurre} y {deja} enfriar.", "cook"),
-    P(("huevo",), "{cuece} {X} 10 minutos en agua, {enfria} en agua y hielo, {pela} y {corta} en cuartos.", None),
-    P(("carne", "pescado", "proteina_veg"), "{marca} {X} en una sartén con unas gotas de aceite de oliva durante {m} minutos y {deja} templar.", (4, 6)),
-    P(("pan",), "{tuesta} {X} en una sartén con un poco de aceite de oliva hasta que quede crujiente.", None),
-    P(("crudo", "verdura", "aroma", "legumbre", "fruta", "fruta_cruda", "conserva"), "{coloca} en una fuente amplia {X}.", None),
-    P(("condimento", "especia", "hierba"), "{prepara} una vinagreta con el aceite de oliva, el vinagre y la sal, y {anade} {Xp}.", None),
-    P((), "{prepara} una vinagreta con el aceite de oliva, el vinagre y la sal.", None, ("~condimento", "~especia", "~hierba")),
-    P(("queso", "fruto_seco"), "{reparte} por encima {X}.", None),
-    P((), "{coloca} encima los huevos cocidos.", None, ("huevo",)),
-    P((), "{alina} la ensalada justo antes de servir y {mezcla} con suavidad."),
+    Phase(("grano", "arroz", "tuberculo"), "{cuece} {X} en agua con sal durante {m} minutos, {escurre} y {deja} enfriar.", "cook"),
+    Phase(("huevo",), "{cuece} {X} 10 minutos en agua, {enfria} en agua y hielo, {pela} y {corta} en cuartos.", None),
+    Phase(("carne", "pescado", "proteina_veg"), "{marca} {X} en una sartén con unas gotas de aceite de oliva durante {m} minutos y {deja} templar.", (4, 6)),
+    Phase(("pan",), "{tuesta} {X} en una sartén con un poco de aceite de oliva hasta que quede crujiente.", None),
+    Phase(("crudo", "verdura", "aroma", "legumbre", "fruta", "fruta_cruda", "conserva"), "{coloca} en una fuente amplia {X}.", None),
+    Phase(("condimento", "especia", "hierba"), "{prepara} una vinagreta con el aceite de oliva, el vinagre y la sal, y {anade} {Xp}.", None),
+    Phase((), "{prepara} una vinagreta con el aceite de oliva, el vinagre y la sal.", None, ("~condimento", "~especia", "~hierba")),
+    Phase(("queso", "fruto_seco"), "{reparte} por encima {X}.", None),
+    Phase((), "{coloca} encima los huevos cocidos.", None, ("huevo",)),
+    Phase((), "{alina} la ensalada justo antes de servir y {mezcla} con suavidad."),
 ], [
     "hojas:{alina} siempre en el último momento para que las hojas no se ablanden.",
     "hojas:{seca} bien las hojas después de lavarlas: la vinagreta se agarra mejor.",
@@ -256,141 +254,141 @@ _dish("ensalada", "una ensalada", "ensalada", "f", "crudo legumbre grano arroz",
     "Si se prepara con antelación, {guarda} la vinagreta aparte hasta servir.",
 ])
 _dish("sopa", "una sopa", "sopa", "f", "verdura tuberculo legumbre carne pescado pasta", False, [
-    P((), "{calienta} el aceite de oliva en una olla a fuego medio."),
-    P(("aroma",), "{rehoga} {Xp} a fuego suave durante {m} minutos.", (5, 8)),
-    P(("carne",), "{anade} {X} y {dora} {m} minutos.", (4, 6)),
-    P(("verdura", "tuberculo"), "{incorpora} {X} y {rehoga} {m} minutos.", (3, 5)),
-    P(("especia", "liquido", "leche"), "{anade} {X} y {remueve} un minuto.", None),
-    P((), "{cubre} con el caldo de verduras, {sazona} con sal y pimienta negra y {cuece} a fuego medio durante {m} minutos.", "cook"),
-    P(("pasta", "legumbre", "pescado"), "{anade} {X} y {cuece} {m} minutos más.", (6, 9)),
-    P(("pan",), "{tuesta} {X} en una sartén con un poco de aceite de oliva.", None),
-    P(("hierba", "queso"), "{sirve} la sopa bien caliente con {Xp} por encima.", None),
-    P((), "{sirve} la sopa bien caliente.", None, ("~hierba", "~queso")),
+    Phase((), "{calienta} el aceite de oliva en una olla a fuego medio."),
+    Phase(("aroma",), "{rehoga} {Xp} a fuego suave durante {m} minutos.", (5, 8)),
+    Phase(("carne",), "{anade} {X} y {dora} {m} minutos.", (4, 6)),
+    Phase(("verdura", "tuberculo"), "{incorpora} {X} y {rehoga} {m} minutos.", (3, 5)),
+    Phase(("especia", "liquido", "leche"), "{anade} {X} y {remueve} un minuto.", None),
+    Phase((), "{cubre} con el caldo de verduras, {sazona} con sal y pimienta negra y {cuece} a fuego medio durante {m} minutos.", "cook"),
+    Phase(("pasta", "legumbre", "pescado"), "{anade} {X} y {cuece} {m} minutos más.", (6, 9)),
+    Phase(("pan",), "{tuesta} {X} en una sartén con un poco de aceite de oliva.", None),
+    Phase(("hierba", "queso"), "{sirve} la sopa bien caliente con {Xp} por encima.", None),
+    Phase((), "{sirve} la sopa bien caliente.", None, ("~hierba", "~queso")),
 ], [
     "Si la sopa queda muy espesa, {anade} un poco más de caldo caliente.",
     "{prepara} el doble y {guarda} una parte en la nevera: aguanta bien tres días.",
     "{prueba} de sal al final, cuando el caldo ya ha reducido.",
 ])
 _dish("crema", "una crema", "crema", "f", "verdura tuberculo", False, [
-    P((), "{calienta} el aceite de oliva en una olla a fuego medio."),
-    P(("aroma",), "{rehoga} {Xp} a fuego suave durante {m} minutos.", (5, 8)),
-    P(("verdura", "tuberculo", "legumbre"), "{anade} {X} y {rehoga} {m} minutos.", (4, 6)),
-    P(("especia",), "{incorpora} {X} y {remueve} unos segundos.", None),
-    P((), "{cubre} con el caldo de verduras, {sazona} con sal y {cuece} durante {m} minutos, hasta que todo esté tierno.", "cook"),
-    P(("liquido", "leche"), "{anade} {X} y {cuece} {m} minutos más.", (2, 3)),
-    P((), "{tritura} con la batidora hasta obtener una crema fina y {rectifica} de sal."),
-    P(("pan",), "{tuesta} {X} en una sartén con un poco de aceite de oliva.", None),
-    P(("hierba", "queso", "fruto_seco"), "{sirve} con {Xp} por encima y un hilo de aceite de oliva.", None),
-    P((), "{sirve} con un hilo de aceite de oliva.", None, ("~hierba", "~queso", "~fruto_seco")),
+    Phase((), "{calienta} el aceite de oliva en una olla a fuego medio."),
+    Phase(("aroma",), "{rehoga} {Xp} a fuego suave durante {m} minutos.", (5, 8)),
+    Phase(("verdura", "tuberculo", "legumbre"), "{anade} {X} y {rehoga} {m} minutos.", (4, 6)),
+    Phase(("especia",), "{incorpora} {X} y {remueve} unos segundos.", None),
+    Phase((), "{cubre} con el caldo de verduras, {sazona} con sal y {cuece} durante {m} minutos, hasta que todo esté tierno.", "cook"),
+    Phase(("liquido", "leche"), "{anade} {X} y {cuece} {m} minutos más.", (2, 3)),
+    Phase((), "{tritura} con la batidora hasta obtener una crema fina y {rectifica} de sal."),
+    Phase(("pan",), "{tuesta} {X} en una sartén con un poco de aceite de oliva.", None),
+    Phase(("hierba", "queso", "fruto_seco"), "{sirve} con {Xp} por encima y un hilo de aceite de oliva.", None),
+    Phase((), "{sirve} con un hilo de aceite de oliva.", None, ("~hierba", "~queso", "~fruto_seco")),
 ], [
     "Si la crema queda espesa, {anade} un poco de caldo caliente; si queda líquida, {cuece} unos minutos más.",
     "{tritura} bastante tiempo: cuanto más se tritura, más fina queda.",
     "Esta crema se congela muy bien en raciones.",
 ])
 _dish("tortilla", "una tortilla", "tortilla", "f", "huevo", True, [
-    P(("tuberculo", "aroma", "verdura"), "{pocha} {Xp} en una sartén con aceite de oliva a fuego suave durante {m} minutos y {escurre} el aceite sobrante.", "cook"),
-    P(("carne",), "{saltea} {X} en una sartén con unas gotas de aceite de oliva durante {m} minutos.", (2, 3)),
-    P(("huevo",), "{bate} {X} en un bol grande con la sal.", None),
-    P(("queso", "hierba"), "{incorpora} al huevo batido {Xp}.", None),
-    P((), "{mezcla} el contenido de la sartén con el huevo batido y {deja} reposar 2 minutos.", None, ("tuberculo", "aroma", "verdura", "carne")),
-    P((), "{cuaja} la tortilla en una sartén con unas gotas de aceite de oliva, {m} minutos por cada lado, dándole la vuelta con un plato.", (2, 3)),
-    P((), "{sirve} caliente o a temperatura ambiente."),
+    Phase(("tuberculo", "aroma", "verdura"), "{pocha} {Xp} en una sartén con aceite de oliva a fuego suave durante {m} minutos y {escurre} el aceite sobrante.", "cook"),
+    Phase(("carne",), "{saltea} {X} en una sartén con unas gotas de aceite de oliva durante {m} minutos.", (2, 3)),
+    Phase(("huevo",), "{bate} {X} en un bol grande con la sal.", None),
+    Phase(("queso", "hierba"), "{incorpora} al huevo batido {Xp}.", None),
+    Phase((), "{mezcla} el contenido de la sartén con el huevo batido y {deja} reposar 2 minutos.", None, ("tuberculo", "aroma", "verdura", "carne")),
+    Phase((), "{cuaja} la tortilla en una sartén con unas gotas de aceite de oliva, {m} minutos por cada lado, dándole la vuelta con un plato.", (2, 3)),
+    Phase((), "{sirve} caliente o a temperatura ambiente."),
 ], [
     "Para que quede jugosa, {cuaja} la tortilla poco tiempo y a fuego medio.",
     "{usa} una sartén antiadherente del tamaño justo para que la tortilla quede alta.",
     "{deja} reposar la mezcla unos minutos antes de cuajar: la tortilla queda más jugosa.",
 ])
 _dish("revuelto", "un revuelto", "revuelto", "m", "huevo", True, [
-    P(("huevo",), "{bate} ligeramente {X} con la sal y la pimienta negra.", None),
-    P((), "{calienta} el aceite de oliva en una sartén a fuego medio."),
-    P(("aroma",), "{sofrie} {Xp} durante {m} minutos.", (3, 5)),
-    P(("carne", "pescado", "verdura"), "{anade} {X} y {saltea} {m} minutos.", (3, 5)),
-    P((), "{baja} el fuego, {vierte} el huevo batido y {remueve} sin parar {m} minutos, hasta que cuaje pero quede jugoso.", (2, 3)),
-    P(("queso", "hierba"), "{retira} del fuego y {anade} {Xp}.", None),
-    P((), "{sirve} enseguida."),
+    Phase(("huevo",), "{bate} ligeramente {X} con la sal y la pimienta negra.", None),
+    Phase((), "{calienta} el aceite de oliva en una sartén a fuego medio."),
+    Phase(("aroma",), "{sofrie} {Xp} durante {m} minutos.", (3, 5)),
+    Phase(("carne", "pescado", "verdura"), "{anade} {X} y {saltea} {m} minutos.", (3, 5)),
+    Phase((), "{baja} el fuego, {vierte} el huevo batido y {remueve} sin parar {m} minutos, hasta que cuaje pero quede jugoso.", (2, 3)),
+    Phase(("queso", "hierba"), "{retira} del fuego y {anade} {Xp}.", None),
+    Phase((), "{sirve} enseguida."),
 ], [
     "{retira} el revuelto del fuego un poco antes de que parezca hecho: el calor residual lo termina.",
     "El fuego suave es la clave de un revuelto cremoso.",
 ])
 _dish("arroz", "un arroz", "arroz", "m", "arroz", False, [
-    P((), "{calienta} el aceite de oliva en una cazuela ancha a fuego medio."),
-    P(("carne", "proteina_veg"), "{dora} {X} durante {m} minutos y {salpimienta}.", (5, 7)),
-    P(("aroma",), "{anade} {Xp} y {sofrie} {m} minutos.", (4, 6)),
-    P(("verdura",), "{incorpora} {X} y {rehoga} {m} minutos.", (3, 5)),
-    P(("especia",), "{incorpora} {X} y {remueve} unos segundos.", None),
-    P(("liquido", "leche"), "{vierte} {X} y {deja} que reduzca {m} minutos.", (2, 3)),
-    P(("arroz",), "{anade} {X} y {remueve} un minuto para que se impregne del sofrito.", None),
-    P((), "{vierte} el caldo de verduras caliente, {sazona} con sal y {cuece} a fuego medio durante {m} minutos sin remover.", "cook"),
-    P(("pescado", "legumbre"), "A mitad de cocción, {coloca} {X} por encima.", None),
-    P(("hierba",), "{deja} reposar 5 minutos y {sirve} con {Xp} por encima.", None),
-    P((), "{deja} reposar 5 minutos tapado con un paño y {sirve}.", None, ("~hierba",)),
+    Phase((), "{calienta} el aceite de oliva en una cazuela ancha a fuego medio."),
+    Phase(("carne", "proteina_veg"), "{dora} {X} durante {m} minutos y {salpimienta}.", (5, 7)),
+    Phase(("aroma",), "{anade} {Xp} y {sofrie} {m} minutos.", (4, 6)),
+    Phase(("verdura",), "{incorpora} {X} y {rehoga} {m} minutos.", (3, 5)),
+    Phase(("especia",), "{incorpora} {X} y {remueve} unos segundos.", None),
+    Phase(("liquido", "leche"), "{vierte} {X} y {deja} que reduzca {m} minutos.", (2, 3)),
+    Phase(("arroz",), "{anade} {X} y {remueve} un minuto para que se impregne del sofrito.", None),
+    Phase((), "{vierte} el caldo de verduras caliente, {sazona} con sal y {cuece} a fuego medio durante {m} minutos sin remover.", "cook"),
+    Phase(("pescado", "legumbre"), "A mitad de cocción, {coloca} {X} por encima.", None),
+    Phase(("hierba",), "{deja} reposar 5 minutos y {sirve} con {Xp} por encima.", None),
+    Phase((), "{deja} reposar 5 minutos tapado con un paño y {sirve}.", None, ("~hierba",)),
 ], [
     "{no_remuevas} el arroz una vez añadido el caldo: así queda suelto.",
     "El caldo debe estar caliente al añadirlo para no cortar la cocción.",
     "{usa} una cazuela ancha: el grano se hace de forma más uniforme.",
 ])
 _dish("pasta", "un plato de pasta", "pasta", "m", "pasta", True, [
-    P((), "{pon} a hervir abundante agua con sal en una olla grande."),
-    P((), "Mientras, {calienta} el aceite de oliva en una sartén a fuego medio."),
-    P(("carne", "pescado", "proteina_veg"), "{saltea} {X} durante {m} minutos y {salpimienta}.", (3, 5)),
-    P(("aroma",), "{anade} {Xp} y {sofrie} {m} minutos.", (3, 4)),
-    P(("verdura",), "{incorpora} {X} y {saltea} {m} minutos.", "cook"),
-    P(("especia",), "{incorpora} {X} y {remueve} unos segundos.", None),
-    P(("liquido", "conserva"), "{anade} {X} y {cocina} {m} minutos a fuego suave.", (4, 6)),
-    P(("pasta",), "{cuece} {X} en el agua hirviendo durante {m} minutos, hasta que la pasta esté al dente, y {escurre} reservando un vaso de agua de cocción.", "cook"),
-    P((), "{mezcla} la pasta con la salsa en la sartén, con un chorrito de agua de cocción si hace falta."),
-    P(("queso", "hierba", "fruto_seco"), "{sirve} con {Xp} por encima.", None),
-    P((), "{sirve} enseguida.", None, ("~queso", "~hierba", "~fruto_seco")),
+    Phase((), "{pon} a hervir abundante agua con sal en una olla grande."),
+    Phase((), "Mientras, {calienta} el aceite de oliva en una sartén a fuego medio."),
+    Phase(("carne", "pescado", "proteina_veg"), "{saltea} {X} durante {m} minutos y {salpimienta}.", (3, 5)),
+    Phase(("aroma",), "{anade} {Xp} y {sofrie} {m} minutos.", (3, 4)),
+    Phase(("verdura",), "{incorpora} {X} y {saltea} {m} minutos.", "cook"),
+    Phase(("especia",), "{incorpora} {X} y {remueve} unos segundos.", None),
+    Phase(("liquido", "conserva"), "{anade} {X} y {cocina} {m} minutos a fuego suave.", (4, 6)),
+    Phase(("pasta",), "{cuece} {X} en el agua hirviendo durante {m} minutos, hasta que la pasta esté al dente, y {escurre} reservando un vaso de agua de cocción.", "cook"),
+    Phase((), "{mezcla} la pasta con la salsa en la sartén, con un chorrito de agua de cocción si hace falta."),
+    Phase(("queso", "hierba", "fruto_seco"), "{sirve} con {Xp} por encima.", None),
+    Phase((), "{sirve} enseguida.", None, ("~queso", "~hierba", "~fruto_seco")),
 ], [
     "El agua de cocción tiene almidón: {usa} un poco para ligar la salsa.",
     "{no_cuezas} la pasta de más; termina de hacerse en la sartén con la salsa.",
     "{sirve} en platos calientes para que la pasta no se enfríe.",
 ])
 _dish("al_horno", "una bandeja al horno", "bandeja al horno", "f", "carne pescado tuberculo verdura proteina_veg", False, [
-    P((), "{precalienta} el horno a 200 °C."),
-    P(("carne", "pescado", "proteina_veg"), "{salpimienta} {X}, {coloca} en una bandeja de horno, {riega} con el aceite de oliva y {hornea} {m} minutos.", "lead"),
-    P(("tuberculo", "verdura", "aroma"), "{anade} {X} a la bandeja, {salpimienta} y {hornea} todo junto {m} minutos más.", "cook", ("carne", "pescado", "proteina_veg")),
-    P(("tuberculo", "verdura", "aroma"), "{coloca} {X} en una bandeja de horno, {riega} con el aceite de oliva, {salpimienta} y {hornea} {m} minutos.", "cook", ("~carne", "~pescado", "~proteina_veg")),
-    P(("especia", "hierba", "liquido"), "{anade} {Xp} a la bandeja y {hornea} {m} minutos más.", (5, 5)),
-    P(("queso",), "{cubre} con {Xp} y {gratina} {m} minutos.", (3, 5)),
-    P((), "{deja} reposar 5 minutos fuera del horno y {sirve}."),
+    Phase((), "{precalienta} el horno a 200 °C."),
+    Phase(("carne", "pescado", "proteina_veg"), "{salpimienta} {X}, {coloca} en una bandeja de horno, {riega} con el aceite de oliva y {hornea} {m} minutos.", "lead"),
+    Phase(("tuberculo", "verdura", "aroma"), "{anade} {X} a la bandeja, {salpimienta} y {hornea} todo junto {m} minutos más.", "cook", ("carne", "pescado", "proteina_veg")),
+    Phase(("tuberculo", "verdura", "aroma"), "{coloca} {X} en una bandeja de horno, {riega} con el aceite de oliva, {salpimienta} y {hornea} {m} minutos.", "cook", ("~carne", "~pescado", "~proteina_veg")),
+    Phase(("especia", "hierba", "liquido"), "{anade} {Xp} a la bandeja y {hornea} {m} minutos más.", (5, 5)),
+    Phase(("queso",), "{cubre} con {Xp} y {gratina} {m} minutos.", (3, 5)),
+    Phase((), "{deja} reposar 5 minutos fuera del horno y {sirve}."),
 ], [
     "{riega} de vez en cuando con el jugo de la bandeja para que nada se seque.",
     "{usa} una bandeja amplia: si los ingredientes se amontonan, se cuecen en lugar de asarse.",
     "Cada horno es distinto; {prueba} el punto con un cuchillo antes de sacar la bandeja.",
 ])
 _dish("a_la_plancha", "un plato a la plancha", "plato a la plancha", "m", "carne pescado proteina_veg verdura", True, [
-    P((), "{calienta} una plancha o una sartén grande a fuego fuerte con unas gotas de aceite de oliva."),
-    P(("verdura",), "{asa} {X} durante {m} minutos, dándoles la vuelta a media cocción.", (5, 7)),
-    P(("carne", "pescado", "proteina_veg"), "{salpimienta} {X} y {cocina} a la plancha {m} minutos por cada lado.", "side"),
-    P(("especia", "condimento", "hierba"), "{termina} con {Xp} por encima.", None),
-    P((), "{sirve} enseguida, recién hecho."),
+    Phase((), "{calienta} una plancha o una sartén grande a fuego fuerte con unas gotas de aceite de oliva."),
+    Phase(("verdura",), "{asa} {X} durante {m} minutos, dándoles la vuelta a media cocción.", (5, 7)),
+    Phase(("carne", "pescado", "proteina_veg"), "{salpimienta} {X} y {cocina} a la plancha {m} minutos por cada lado.", "side"),
+    Phase(("especia", "condimento", "hierba"), "{termina} con {Xp} por encima.", None),
+    Phase((), "{sirve} enseguida, recién hecho."),
 ], [
     "La plancha tiene que estar muy caliente antes de poner nada encima.",
     "{no_remuevas} mientras se marca: así se forma una buena costra.",
     "{seca} bien las piezas con papel de cocina antes de salpimentar.",
 ])
 _dish("postre", "un postre", "postre", "m", "fruta fruta_cruda lacteo chocolate", True, [
-    P(("fruta",), "{cocina} {X} en un cazo con el azúcar a fuego suave durante {m} minutos, hasta obtener una compota ligera, y {deja} enfriar.", (5, 8)),
-    P(("fruta_cruda",), "{mezcla} {X} en un bol con una cucharada de azúcar y {deja} macerar {m} minutos.", (10, 15)),
-    P(("chocolate",), "{funde} {X} al baño maría, removiendo con una espátula.", None),
-    P(("lacteo",), "{bate} {X} con una cucharada de azúcar hasta que quede una crema lisa.", None),
-    P(("fruto_seco",), "{tuesta} {Xp} en una sartén sin aceite durante {m} minutos.", (2, 3)),
-    P((), "{reparte} todo en copas o vasitos, alternando capas."),
-    P(("dulce", "hierba"), "{decora} con {X}.", None),
-    P((), "{sirve} enseguida o {guarda} en la nevera hasta el momento de servir."),
+    Phase(("fruta",), "{cocina} {X} en un cazo con el azúcar a fuego suave durante {m} minutos, hasta obtener una compota ligera, y {deja} enfriar.", (5, 8)),
+    Phase(("fruta_cruda",), "{mezcla} {X} en un bol con una cucharada de azúcar y {deja} macerar {m} minutos.", (10, 15)),
+    Phase(("chocolate",), "{funde} {X} al baño maría, removiendo con una espátula.", None),
+    Phase(("lacteo",), "{bate} {X} con una cucharada de azúcar hasta que quede una crema lisa.", None),
+    Phase(("fruto_seco",), "{tuesta} {Xp} en una sartén sin aceite durante {m} minutos.", (2, 3)),
+    Phase((), "{reparte} todo en copas o vasitos, alternando capas."),
+    Phase(("dulce", "hierba"), "{decora} con {X}.", None),
+    Phase((), "{sirve} enseguida o {guarda} en la nevera hasta el momento de servir."),
 ], [
     "Este postre se puede preparar unas horas antes y guardar en la nevera.",
     "{usa} copas transparentes: las capas lucen mucho.",
     "{prueba} la compota antes de montar y {rectifica} el dulzor.",
 ])
 _dish("batido", "un batido", "batido", "m", "fruta fruta_cruda", True, [
-    P(("fruta", "fruta_cruda"), "{pon} {X} en el vaso de la batidora.", None),
-    P(("lacteo", "leche"), "{anade} {X}.", None),
-    P(("dulce", "fruto_seco", "hierba"), "{incorpora} {X}.", None),
-    P((), "{anade} un chorrito de agua fría y el azúcar."),
-    P((), "{tritura} a máxima potencia durante un minuto, hasta que no queden grumos."),
-    P((), "{sirve} enseguida, bien frío."),
+    Phase(("fruta", "fruta_cruda"), "{pon} {X} en el vaso de la batidora.", None),
+    Phase(("lacteo", "leche"), "{anade} {X}.", None),
+    Phase(("dulce", "fruto_seco", "hierba"), "{incorpora} {X}.", None),
+    Phase((), "{anade} un chorrito de agua fría y el azúcar."),
+    Phase((), "{tritura} a máxima potencia durante un minuto, hasta que no queden grumos."),
+    Phase((), "{sirve} enseguida, bien frío."),
 ], [
     "Con fruta congelada, el batido queda más espeso y fresquito.",
     "{prueba} antes de servir y {rectifica} el dulzor.",
@@ -1775,10 +1773,8 @@ def summary(examples: list, seconds: float) -> str:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if args.num < 1 or args.num > MAX_NUM:
-        raise ChefError(f"--num debe estar entre 1 y {MAX_NUM} (no se pueden generar más ejemplos únicos)")
-    if not args.output.strip():
-        raise ChefError("--output necesita la ruta de un fichero")
+    check_flag(1 <= args.num <= MAX_NUM, "--num", f"estar entre 1 y {MAX_NUM} (no se pueden generar más ejemplos únicos)")
+    check_flag(bool(args.output.strip()), "--output", "ser la ruta de un fichero")
     check_writable(args.output)  # a bad path is said before the examples are drawn
     start = time.perf_counter()
     examples = generate_examples(args.num, args.seed)

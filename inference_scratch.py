@@ -18,9 +18,9 @@ written anyway. request_notes() reads the request with generate_dataset's catalo
 and dish names, and the words of its request templates.
 
 The model is loaded with chef_common.load_model; the prompt is rendered with the tokenizer's
-chat template (chef_common.CHAT_TEMPLATE). Text generation is a hand-written loop over the
-model's KV cache (HF `generate` costs several ms per token on CPU): import generate_tokens()
-to generate from Python (evaluation, tests, bench/bench_inference.py).
+chat template (chef_common.CHAT_TEMPLATE). Text generation is one hand-written loop over the
+model's KV cache (HF `generate` costs several ms per token on CPU): decode() runs a batch of
+prompts (the evaluation, the tests), generate_tokens() one prompt (the chat, bench/bench_inference.py).
 """
 
 import difflib
@@ -156,9 +156,9 @@ def _cache_keyword(model):
     return "cache" if "cache" in params else "past_key_values"
 
 
-def generate_tokens(
+def decode(
     model,
-    prompt_ids,
+    prompts,
     max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"],
     temperature=0.0,
     top_k=0,
@@ -166,40 +166,79 @@ def generate_tokens(
     repetition_penalty=1.0,
     eos_token_id=None,
     generator=None,
+    on_logits=None,
 ):
-    """Yield new token ids one by one for one prompt (a list of ids, batch size 1).
+    """The one decode loop: yield, step by step, {prompt index: new token id} of the prompts
+    still running, for a batch of prompts (lists of ids) decoded together over the KV cache.
 
-    Stops after eos_token_id (which is yielded, as HF generate keeps it), after
-    max_new_tokens, or when the model's context is full. eos_token_id=None never stops
-    early (the benchmark uses it). Sampling runs on CPU in float32, so a seeded
-    torch.Generator gives the same recipe on every device.
+    Prompts are padded on the left; a prompt leaves the batch after its eos_token_id (which
+    is yielded, as HF generate keeps it). Every prompt stops after max_new_tokens, or when the
+    longest one fills the model's context. eos_token_id=None never stops early (the benchmark
+    uses it). Sampling runs on CPU in float32, row by row with one generator, so a seeded
+    torch.Generator gives the same tokens on every device. on_logits(logits), when given, sees
+    each step's last-position logits (one row per running prompt) before sampling (tests).
     """
     import torch
     from transformers import DynamicCache
 
-    prompt_ids = [int(i) for i in prompt_ids]
-    context = model.config.max_position_embeddings
-    if not prompt_ids or len(prompt_ids) >= context:
-        raise ValueError(f"the prompt must have 1 to {context - 1} tokens, not {len(prompt_ids)}")
-    max_new_tokens = min(max_new_tokens, context - len(prompt_ids))
+    prompts = [[int(i) for i in p] for p in prompts]
+    context, width = model.config.max_position_embeddings, max(map(len, prompts))
+    if min(map(len, prompts)) == 0 or width >= context:
+        raise ValueError(f"each prompt must have 1 to {context - 1} tokens, not {min(map(len, prompts))} to {width}")
+    device = model.device
+    ids = torch.full((len(prompts), width), model.config.pad_token_id or 0)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for row, p in enumerate(prompts):
+        ids[row, width - len(p):], mask[row, width - len(p):] = torch.tensor(p), 1
+    padded = not bool(mask.all())  # a lone prompt needs no mask: the model counts its positions
+    position = (mask.cumsum(-1) - 1).clamp(min=0)  # GPT-2 positions start at each prompt's first token
     seen = None
     if repetition_penalty != 1.0:
-        seen = torch.zeros(model.config.vocab_size, dtype=torch.bool)
-        seen[prompt_ids] = True
-    device = model.device
-    cache_kw = {_cache_keyword(model): DynamicCache(config=model.config)}  # filled in place
-    input_ids = torch.tensor([prompt_ids], device=device)
+        seen = torch.zeros((len(prompts), model.config.vocab_size), dtype=torch.bool)
+        for row, p in enumerate(prompts):
+            seen[row, p] = True
+    cache = DynamicCache(config=model.config)
+    kwargs = {_cache_keyword(model): cache, "use_cache": True, "logits_to_keep": 1}  # cache filled in place
+    alive = list(range(len(prompts)))  # batch row -> prompt index
+    step_ids = ids.to(device)
     with torch.inference_mode():
-        for _ in range(max_new_tokens):
-            logits = model(input_ids=input_ids, use_cache=True, **cache_kw).logits[0, -1]
-            logits = logits.float().cpu()
-            token = sample_next(logits, temperature, top_k, top_p, repetition_penalty, seen, generator)
-            yield token
-            if token == eos_token_id:
+        for _ in range(min(max_new_tokens, context - width)):
+            if padded:
+                kwargs.update(attention_mask=mask.to(device), position_ids=position.to(device))
+            logits = model(input_ids=step_ids, **kwargs).logits[:, -1]
+            if on_logits is not None:
+                on_logits(logits)
+            if temperature <= 0 and seen is None:  # greedy: no copy of the logits to the CPU
+                tokens = logits.argmax(-1).tolist()
+            else:
+                rows = logits.float().cpu()
+                tokens = [sample_next(rows[j], temperature, top_k, top_p, repetition_penalty,
+                                      None if seen is None else seen[j], generator) for j in range(len(alive))]
+            yield dict(zip(alive, tokens))
+            keep = [j for j, t in enumerate(tokens) if t != eos_token_id]
+            if not keep:
                 return
+            if len(keep) < len(alive):  # finished prompts leave the batch and its cache
+                index = torch.tensor(keep)
+                cache.batch_select_indices(index.to(device))
+                alive, tokens = [alive[j] for j in keep], [tokens[j] for j in keep]
+                mask, position = mask[index], position[index]
+                seen = None if seen is None else seen[index]
             if seen is not None:
-                seen[token] = True
-            input_ids = torch.tensor([[token]], device=device)
+                seen[torch.arange(len(tokens)), tokens] = True
+            step_ids = torch.tensor(tokens, device=device)[:, None]
+            if padded:
+                mask = torch.cat([mask, mask.new_ones((len(alive), 1))], dim=1)
+                position = position[:, -1:] + 1
+
+
+def generate_tokens(model, prompt_ids, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], **settings):
+    """Yield new token ids one by one for one prompt: decode() with a batch of one.
+
+    settings: decode's sampling settings, eos_token_id and generator.
+    """
+    for step in decode(model, [prompt_ids], max_new_tokens, **settings):
+        yield step[0]
 
 
 class TextStream:

@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import shutil
 import sys
 import time
@@ -45,11 +44,15 @@ from chef_common import (
     WORK_DIR,
     ChefError,
     atomic_write_text,
+    check_flag,
     check_writable,
+    flops_per_token,
     format_example,
     format_prompt,
+    hardware_name,
     import_heavy,
     make_parser,
+    peak_flops,
     read_jsonl,
     run_main,
 )
@@ -91,7 +94,6 @@ WEIGHT_DECAY = 0.1
 DROPOUT = 0.3
 SAVE_DTYPE = "float16"  # weights of the final folder: 16 bits halve the size, lossless for inference
 CONTEXT_MULTIPLE = 256  # n_positions is rounded up to this (llama.cpp rounds the context too)
-PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}  # dense bf16, for MFU
 TINY_OUTPUT_DIR = REPO_DIR / "chef-bot-scratch-tiny"  # --preset tiny never replaces the shipped model
 TASK_BATCH_SIZE = {True: 256, False: 64}  # held-out requests answered together (GPU, CPU)
 
@@ -209,23 +211,32 @@ class PadCollator:
 # ---------------------------------------------------------------------------
 # Model
 # ---------------------------------------------------------------------------
-def build_config(tokenizer, n_layer, n_head, n_embd, n_positions, dropout=DROPOUT):
+def build_config(vocab_size, n_positions, preset="full", dropout=DROPOUT, tokenizer=None):
+    """The GPT-2 config of a preset: the one place a GPT2Config is built (training, parameter count, benchmarks).
+
+    EOS and PAD ids come from the tokenizer when given, else from their places in SPECIAL_TOKENS
+    (the order the tokenizer is trained with).
+    """
     from transformers import GPT2Config
 
-    eos = tokenizer.convert_tokens_to_ids(EOS_TOKEN)
+    def token_id(token):
+        return tokenizer.convert_tokens_to_ids(token) if tokenizer is not None else SPECIAL_TOKENS.index(token)
+
+    sizes = PRESETS[preset]
+    eos = token_id(EOS_TOKEN)
     return GPT2Config(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_size,
         n_positions=n_positions,
-        n_embd=n_embd,
-        n_layer=n_layer,
-        n_head=n_head,
+        n_embd=sizes["n_embd"],
+        n_layer=sizes["n_layer"],
+        n_head=sizes["n_head"],
         activation_function="gelu_pytorch_tanh",  # tanh GELU in one kernel: what llama.cpp computes
         resid_pdrop=dropout,
         embd_pdrop=dropout,
         attn_pdrop=dropout,
         bos_token_id=eos,
         eos_token_id=eos,
-        pad_token_id=tokenizer.convert_tokens_to_ids(PAD_TOKEN),
+        pad_token_id=token_id(PAD_TOKEN),
         tie_word_embeddings=True,
     )
 
@@ -245,38 +256,11 @@ def count_parameters(model):
 def default_parameter_count(vocab_size=None, n_positions=512):
     """Parameters of the default architecture, built on the meta device (no memory, no training)."""
     import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import GPT2LMHeadModel
 
-    p = PRESETS["full"]
-    config = GPT2Config(vocab_size=vocab_size or p["vocab_size"], n_positions=n_positions,
-                        n_embd=p["n_embd"], n_layer=p["n_layer"], n_head=p["n_head"])
+    config = build_config(vocab_size or PRESETS["full"]["vocab_size"], n_positions)
     with torch.device("meta"):
         return count_parameters(GPT2LMHeadModel(config))
-
-
-def flops_per_token(config, seq_len):
-    """Training FLOPs per token: 6N for the weights plus attention (PaLM appendix B)."""
-    n = config.n_layer * 12 * config.n_embd**2 + config.vocab_size * config.n_embd
-    return 6 * n + 12 * config.n_layer * config.n_embd * seq_len
-
-
-def hardware_name():
-    import torch
-
-    if torch.cuda.is_available():
-        return f"{torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "Apple MPS"
-    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} threads)"
-
-
-def peak_flops():
-    import torch
-
-    if not torch.cuda.is_available():
-        return None
-    name = torch.cuda.get_device_name(0)
-    return next((v for k, v in PEAK_FLOPS.items() if k in name), None)
 
 
 # ---------------------------------------------------------------------------
@@ -359,18 +343,17 @@ def write_model_folder(output_dir, model, tokenizer, gen_config, report, card):
 def model_card(report):
     from evaluate import pct
 
-    r = report
     rows = "\n".join(
         f"| {e['epoch']:.1f} | {e['step']} | {e['train_loss'] if e['train_loss'] is not None else '-'} | "
         f"{e['eval_loss']:.4f} | {pct(e.get('eval_recall_list'))} | {pct(e.get('eval_recall_steps'))} | "
         f"{pct(e.get('eval_unrequested_rate'))} |"
-        for e in r["evaluations"]
+        for e in report["evaluations"]
     )
     chosen = ("highest greedy score on the held-out requests (mean ingredient recall minus the share "
               "of recipes with an unrequested main ingredient; held-out loss breaks ties)"
-              if r["selection"] == SELECTION_METRIC
+              if report["selection"] == SELECTION_METRIC
               else "lowest held-out loss")
-    a = r["architecture"]
+    arch = report["architecture"]
     return f"""---
 language: es
 license: mit
@@ -380,31 +363,31 @@ tags: [gpt2, from-scratch, cooking, spanish]
 ---
 # {MODEL_NAME}
 
-A GPT-2 trained **from random weights** on {r['data']['train_examples']} synthetic Spanish recipes
-(`{r['data']['file']}`), with its own byte-level BPE tokenizer. Given ingredients, it writes a
+A GPT-2 trained **from random weights** on {report['data']['train_examples']} synthetic Spanish recipes
+(`{report['data']['file']}`), with its own byte-level BPE tokenizer. Given ingredients, it writes a
 recipe in Spanish. Made by `train_from_scratch.py` of the Chef-Bot project.
 
 ## Architecture
 | | |
 | --- | --- |
-| layers / heads / width | {a['n_layer']} / {a['n_head']} / {a['n_embd']} |
-| context | {a['n_positions']} tokens |
-| vocabulary | {a['vocab_size']} (byte-level BPE, trained on the data) |
-| parameters | {r['parameters']:,} |
+| layers / heads / width | {arch['n_layer']} / {arch['n_head']} / {arch['n_embd']} |
+| context | {arch['n_positions']} tokens |
+| vocabulary | {arch['vocab_size']} (byte-level BPE, trained on the data) |
+| parameters | {report['parameters']:,} |
 | weights stored as | {SAVE_DTYPE} |
 
 ## Training
 | | |
 | --- | --- |
-| data | {r['data']['train_examples']} training / {r['data']['heldout_examples']} held-out examples (sha256 `{r['data']['sha256'][:12]}`) |
-| epochs | {r['epochs']} ({r['steps']} steps of {r['batch_size']} x {r['world_size']} sequences) |
-| learning rate | {r['lr']} peak, cosine, AdamW, weight decay {WEIGHT_DECAY}, dropout {r.get('dropout', DROPOUT)} |
-| tokens seen | {r['tokens_seen']:,} (response-loss tokens: {r['loss_tokens_seen']:,}) |
-| time | {r['train_seconds']:.0f} s on {r['hardware']} |
-| throughput | {r['tokens_per_second']:,.0f} tokens/s{f", MFU {r['mfu']:.1%}" if r.get('mfu') else ""} |
-| shipped checkpoint | step {r['shipped_step']} (epoch {r['shipped_epoch']:.1f}): {chosen} |
+| data | {report['data']['train_examples']} training / {report['data']['heldout_examples']} held-out examples (sha256 `{report['data']['sha256'][:12]}`) |
+| epochs | {report['epochs']} ({report['steps']} steps of {report['batch_size']} x {report['world_size']} sequences) |
+| learning rate | {report['lr']} peak, cosine, AdamW, weight decay {WEIGHT_DECAY}, dropout {report.get('dropout', DROPOUT)} |
+| tokens seen | {report['tokens_seen']:,} (response-loss tokens: {report['loss_tokens_seen']:,}) |
+| time | {report['train_seconds']:.0f} s on {report['hardware']} |
+| throughput | {report['tokens_per_second']:,.0f} tokens/s{f", MFU {report['mfu']:.1%}" if report.get('mfu') else ""} |
+| shipped checkpoint | step {report['shipped_step']} (epoch {report['shipped_epoch']:.1f}): {chosen} |
 
-Loss is computed on the response tokens only. At each evaluation the {r['data']['heldout_examples']} held-out
+Loss is computed on the response tokens only. At each evaluation the {report['data']['heldout_examples']} held-out
 requests are also answered greedily: share of requested ingredients in the list and in the steps,
 and share of recipes naming a main ingredient nobody asked for.
 
@@ -496,7 +479,7 @@ def training_kwargs(args, work_dir, cuda, selection="eval_loss"):
 # Command line
 # ---------------------------------------------------------------------------
 def parse_args(argv=None):
-    F, Y = PRESETS["full"], PRESETS["tiny"]
+    full, tiny = PRESETS["full"], PRESETS["tiny"]
     parser = make_parser(
         description="Entrena Chef-Bot desde cero: tokenizador BPE propio y GPT-2 con pesos aleatorios.",
         epilog="Ejemplos: python train_from_scratch.py | python train_from_scratch.py --preset tiny | "
@@ -509,12 +492,12 @@ def parse_args(argv=None):
                         help=f"carpeta de checkpoints (por defecto: {WORK_DIR} o, con --preset tiny, {WORK_DIR}-tiny)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="full",
                         help="full: el modelo del proyecto (6 capas, 8 cabezas, 512 dims); tiny: modelo diminuto para probar en CPU")
-    parser.add_argument("--epochs", type=float, default=None, help=f"épocas (por defecto: {F['epochs']}; tiny: {Y['epochs']})")
-    parser.add_argument("--batch-size", type=int, default=None, help=f"secuencias por paso y dispositivo (por defecto: {F['batch_size']}; tiny: {Y['batch_size']})")
-    parser.add_argument("--lr", type=float, default=None, help=f"tasa de aprendizaje máxima (por defecto: {F['lr']:g}; tiny: {Y['lr']:g})")
+    parser.add_argument("--epochs", type=float, default=None, help=f"épocas (por defecto: {full['epochs']}; tiny: {tiny['epochs']})")
+    parser.add_argument("--batch-size", type=int, default=None, help=f"secuencias por paso y dispositivo (por defecto: {full['batch_size']}; tiny: {tiny['batch_size']})")
+    parser.add_argument("--lr", type=float, default=None, help=f"tasa de aprendizaje máxima (por defecto: {full['lr']:g}; tiny: {tiny['lr']:g})")
     parser.add_argument("--dropout", type=float, default=DROPOUT, help="dropout en embeddings, atención y residuos (por defecto: %(default)s)")
     parser.add_argument("--seed", type=int, default=SEED, help="semilla de la partición, el tokenizador y los pesos (por defecto: %(default)s)")
-    parser.add_argument("--max-examples", type=int, default=None, help=f"usar solo los N primeros ejemplos (por defecto: todos; tiny: {Y['max_examples']})")
+    parser.add_argument("--max-examples", type=int, default=None, help=f"usar solo los N primeros ejemplos (por defecto: todos; tiny: {tiny['max_examples']})")
     parser.add_argument("--resume", action="store_true", help="continuar el entrenamiento interrumpido desde su último checkpoint completo")
     args = parser.parse_args(argv)
     preset = PRESETS[args.preset]
@@ -525,24 +508,22 @@ def parse_args(argv=None):
         args.work_dir = WORK_DIR if args.preset == "full" else WORK_DIR.with_name(WORK_DIR.name + "-tiny")
     if args.output_dir is None:
         args.output_dir = MODEL_DIR if args.preset == "full" else TINY_OUTPUT_DIR
-    if not 0 <= args.dropout < 1:
-        raise ChefError("--dropout debe estar entre 0 y 1")
-    if args.epochs <= 0 or args.batch_size <= 0 or args.lr <= 0:
-        raise ChefError("--epochs, --batch-size y --lr deben ser positivos")
-    if args.max_examples is not None and args.max_examples < 20:
-        raise ChefError("--max-examples necesita al menos 20 ejemplos")
+    check_flag(0 <= args.dropout < 1, "--dropout", "estar entre 0 y 1")
+    for flag in ("epochs", "batch_size", "lr"):
+        check_flag(getattr(args, flag) > 0, "--" + flag.replace("_", "-"), "ser positivo")
+    check_flag(args.max_examples is None or args.max_examples >= 20, "--max-examples", "ser 20 o mayor")
     return args
 
 
 # ---------------------------------------------------------------------------
-# Main
+# Main, step by step: data, schedule, tokenizer, model, training, report and model folder
 # ---------------------------------------------------------------------------
-def main(argv=None):
-    args = parse_args(argv)
-    preset = PRESETS[args.preset]
-    t_start = time.time()
+def load_data(args):
+    """The train / held-out split, the data's hash and the checkpoint to resume from.
 
-    # -- data, and the folders written (checked before torch loads and the run starts) --------
+    The folders the run writes are checked here, before torch loads and the run starts (not
+    found out after the whole run).
+    """
     rows = read_jsonl(args.data)
     if args.max_examples:
         rows = rows[: args.max_examples]
@@ -552,61 +533,190 @@ def main(argv=None):
     checkpoint = last_complete_checkpoint(work_dir) if args.resume else None
     if args.resume and checkpoint is None:
         raise ChefError(f"--resume: no hay ningún checkpoint completo en {work_dir}; empieza sin --resume")
-    check_writable(args.output_dir, folder=True)  # not found out after the whole run
+    check_writable(args.output_dir, folder=True)
     check_writable(work_dir / "tokenizer", folder=True)
+    return train_rows, held_rows, data_sha, checkpoint
 
+
+def load_training_libraries():
+    """Import torch and the Trainer; our own lines say what happens, so transformers' chatter stays out."""
     import_heavy("transformers.trainer")
-    import torch
-    from transformers import GenerationConfig, TrainingArguments
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()  # our own lines say what happens; keep transformers' chatter out
+    hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    cuda = torch.cuda.is_available()
 
-    # TrainingArguments sets up torch.distributed under torchrun; build them early so the
-    # main process can train the tokenizer while the others wait for it.
-    # Steps are known only once the data is tokenised: placeholders now, fixed below.
+
+def plan_schedule(args, n_train):
+    """Steps of the run. They depend on the number of examples only, not on their tokens, so they
+    are known before the tokenizer exists."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun (checked against TrainingArguments)
+    steps_per_epoch = math.ceil(n_train / (args.batch_size * world))
+    total_steps = math.ceil(steps_per_epoch * args.epochs)
+    return {
+        "world": world,
+        "steps_per_epoch": steps_per_epoch,
+        "total_steps": total_steps,
+        "eval_every": max(1, math.ceil(total_steps / PRESETS[args.preset]["evals"])),  # also the checkpoints
+        "log_every": max(1, min(100, total_steps // 50)),
+    }
+
+
+def encode_datasets(tokenizer, train_rows, held_rows):
+    """Token ids of both splits; sets the context (n_positions) and gives the longest answer that fits it."""
+    train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
+    held_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in held_rows]
+    tokenizer.model_max_length = context_length(train_ds, held_ds)
+    longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
+    max_new_tokens = min(SAMPLING_DEFAULTS["max_new_tokens"], tokenizer.model_max_length - longest_prompt)
+    return train_ds, held_ds, max_new_tokens
+
+
+def loss_history(history):
+    """Train loss by step, and one entry per evaluation with what was measured then
+    (loss and task metrics are logged apart)."""
+    train_loss = {h["step"]: round(h["loss"], 4) for h in history if "loss" in h}
+    evaluations = {}  # step -> measurements
+    for h in history:
+        measured = {k: round(v, 4) for k, v in h.items() if k in EVAL_KEYS}
+        if measured:
+            near = [s for s in train_loss if s <= h["step"]]
+            evaluations.setdefault(h["step"], {"step": h["step"], "epoch": round(h["epoch"], 2),
+                                               "train_loss": train_loss[max(near)] if near else None}).update(measured)
+    return train_loss, list(evaluations.values())
+
+
+def training_report(args, run, config, trainer, result, history, final_eval):
+    """training_report.json: data, architecture, schedule, speed, loss history and the shipped checkpoint.
+
+    `run` holds what main measured: data_sha, train_ds, held_ds, n_params, schedule, selection,
+    checkpoint (resumed from, or None) and train_seconds.
+    """
+    import torch
+    import transformers
+
+    state = trainer.state
+    train_ds, world, checkpoint = run["train_ds"], run["schedule"]["world"], run["checkpoint"]
+    # The state's history includes the steps before a resume (restored from the checkpoint).
+    train_loss, evaluations = loss_history(history)
+    best_step = int(Path(state.best_model_checkpoint).name.split("-")[1]) if state.best_model_checkpoint else state.global_step
+    tokens_per_epoch = sum(len(x["input_ids"]) for x in train_ds)
+    loss_tokens_per_epoch = sum(sum(1 for t in x["labels"] if t != -100) for x in train_ds)
+    tokens_seen = int(tokens_per_epoch * args.epochs)
+    steps_run = state.global_step - (int(Path(checkpoint).name.split("-")[1]) if checkpoint else 0)
+    tokens_per_second = tokens_seen * steps_run / max(1, state.global_step) / run["train_seconds"]
+    peak = peak_flops()
+    mfu = tokens_per_second * flops_per_token(config, tokens_per_epoch / len(train_ds)) / (peak * world) if peak else None
+    return {
+        "model": MODEL_NAME,
+        "preset": args.preset,
+        "data": {"file": Path(args.data).name, "sha256": run["data_sha"], "train_examples": len(train_ds),
+                 "heldout_examples": len(run["held_ds"]), "tokens_per_epoch": tokens_per_epoch,
+                 "longest_example_tokens": max(len(x["input_ids"]) for x in train_ds + run["held_ds"])},
+        "architecture": {k: getattr(config, k) for k in ("n_layer", "n_head", "n_embd", "n_positions", "vocab_size")},
+        "parameters": run["n_params"],
+        "epochs": args.epochs,
+        "steps": state.global_step,
+        "batch_size": args.batch_size,
+        "world_size": world,
+        "lr": args.lr,
+        "dropout": args.dropout,
+        "seed": args.seed,
+        "tokens_seen": tokens_seen,
+        "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
+        "train_seconds": round(run["train_seconds"], 1),
+        "resumed_from": checkpoint and Path(checkpoint).name,
+        "tokens_per_second": round(tokens_per_second),
+        "mfu": round(mfu, 4) if mfu else None,
+        "hardware": hardware_name(),
+        "software": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "final_train_loss": round(result.training_loss, 4),
+        "train_loss_history": [{"step": s, "loss": l} for s, l in sorted(train_loss.items())],
+        "evaluations": evaluations,
+        "selection": run["selection"],
+        "shipped": {k: round(v, 4) for k, v in final_eval.items() if k in EVAL_KEYS},
+        "best_eval_loss": round(final_eval["eval_loss"], 4),
+        "shipped_step": best_step,
+        "shipped_epoch": round(best_step / run["schedule"]["steps_per_epoch"], 2),
+    }
+
+
+def generation_config(config, max_new_tokens):
+    """generation_config.json: the chat's sampling defaults, and the longest answer that fits the context."""
+    from transformers import GenerationConfig
+
+    return GenerationConfig(
+        eos_token_id=config.eos_token_id,
+        pad_token_id=config.pad_token_id,
+        bos_token_id=config.bos_token_id,
+        do_sample=True,
+        max_new_tokens=max_new_tokens,
+        temperature=SAMPLING_DEFAULTS["temperature"],
+        top_k=SAMPLING_DEFAULTS["top_k"],
+        top_p=SAMPLING_DEFAULTS["top_p"],
+        repetition_penalty=SAMPLING_DEFAULTS["repetition_penalty"],
+    )
+
+
+def greedy_sample(model_dir, instruction, max_new_tokens, device):
+    """The written model's greedy answer to one request, loaded back as the chat loads it."""
+    import torch
+
+    from chef_common import load_model
+
+    model, tokenizer = load_model(model_dir, device=device)
+    prompt = tokenizer.apply_chat_template([{"role": "user", "content": instruction}],
+                                           add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    with torch.inference_mode():
+        out = model.generate(prompt["input_ids"].to(device), do_sample=False,
+                             max_new_tokens=max_new_tokens, pad_token_id=model.config.pad_token_id)
+    return tokenizer.decode(out[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    t_start = time.time()
+
+    # -- data ------------------------------------------------------------------------
+    train_rows, held_rows, data_sha, checkpoint = load_data(args)
+    load_training_libraries()
+    import torch
+    from transformers import TrainingArguments
+
+    cuda = torch.cuda.is_available()
     # Checkpoints are chosen by greedy answers to the held-out requests when the data says which
     # ingredients each one asked for (the generator's `ingredients`), else by held-out loss.
     selection = SELECTION_METRIC if all(isinstance(r.get("ingredients"), list) for r in held_rows) else "eval_loss"
-    targs_kwargs = training_kwargs(args, work_dir, cuda, selection)
-    targs = TrainingArguments(eval_steps=1, save_steps=1, logging_steps=1, **targs_kwargs)
-    is_main = targs.process_index == 0
-    log = print if is_main else (lambda *a, **k: None)
+
+    # -- schedule: TrainingArguments are built once and early, because under torchrun they set up
+    # torch.distributed, so that the main process can train the tokenizer while the others wait.
+    schedule = plan_schedule(args, len(train_rows))
+    targs = TrainingArguments(eval_steps=schedule["eval_every"], save_steps=schedule["eval_every"],
+                              logging_steps=schedule["log_every"],
+                              **training_kwargs(args, Path(args.work_dir), cuda, selection))
+    if max(1, targs.world_size) != schedule["world"]:
+        raise RuntimeError(f"WORLD_SIZE={schedule['world']} pero el Trainer ve {targs.world_size} procesos")
+    log = print if targs.process_index == 0 else (lambda *a, **k: None)
     log(f"datos: {args.data} ({len(train_rows)} de entrenamiento, {len(held_rows)} reservados)")
 
-    # -- tokenizer (trained by the main process first, reused on resume) --------
+    # -- tokenizer (trained by the main process first, reused on resume) and tokens --------
     tokenizer = get_tokenizer(args, targs, train_rows, data_sha, log)
+    train_ds, held_ds, max_new_tokens = encode_datasets(tokenizer, train_rows, held_rows)
 
-    # -- tokenise the examples -------------------------------------------------
-    train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
-    held_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in held_rows]
-    n_positions = context_length(train_ds, held_ds)
-    tokenizer.model_max_length = n_positions
-    longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
-
-    # -- model -------------------------------------------------------------------
-    config = build_config(tokenizer, preset["n_layer"], preset["n_head"], preset["n_embd"], n_positions, args.dropout)
+    # -- model -------------------------------------------------------------------------
+    config = build_config(len(tokenizer), tokenizer.model_max_length, args.preset, args.dropout, tokenizer)
     model = build_model(config, args.seed)
     n_params = count_parameters(model)
     log(f"modelo: GPT-2 {config.n_layer} capas, {config.n_head} cabezas, {config.n_embd} dims, "
-        f"contexto {n_positions}, vocabulario {config.vocab_size}: {n_params:,} parámetros ({n_params / 1e6:.1f} M)")
+        f"contexto {config.n_positions}, vocabulario {config.vocab_size}: {n_params:,} parámetros ({n_params / 1e6:.1f} M)")
+    log(f"entrenamiento: {args.epochs:g} épocas, {schedule['total_steps']} pasos de {args.batch_size} x "
+        f"{schedule['world']}, evaluación cada {schedule['eval_every']} pasos, en {hardware_name()}")
 
-    # -- schedule ------------------------------------------------------------------
-    world = max(1, targs.world_size)
-    steps_per_epoch = math.ceil(len(train_ds) / (args.batch_size * world))
-    total_steps = math.ceil(steps_per_epoch * args.epochs)
-    eval_every = max(1, math.ceil(total_steps / preset["evals"]))
-    targs = TrainingArguments(eval_steps=eval_every, save_steps=eval_every,
-                              logging_steps=max(1, min(100, total_steps // 50)), **targs_kwargs)
-    log(f"entrenamiento: {args.epochs:g} épocas, {total_steps} pasos de {args.batch_size} x {world}, "
-        f"evaluación cada {eval_every} pasos, en {hardware_name()}")
-
+    # -- training ----------------------------------------------------------------------
     trainer = make_trainer(
         task_requests=held_rows if selection == SELECTION_METRIC else [],
-        task_max_new_tokens=min(SAMPLING_DEFAULTS["max_new_tokens"], n_positions - longest_prompt),
+        task_max_new_tokens=max_new_tokens,
         model=model,
         args=targs,
         train_dataset=train_ds,
@@ -621,98 +731,28 @@ def main(argv=None):
     train_seconds = time.time() - t_train
     history = list(trainer.state.log_history)  # before the final evaluate() appends to it
     final_eval = trainer.evaluate()  # of the best checkpoint, reloaded by load_best_model_at_end
-
     if not trainer.is_world_process_zero():
         return
 
-    # -- report ----------------------------------------------------------------------
-    state = trainer.state
-    # The state's history includes the steps before a resume (restored from the checkpoint).
-    train_hist = {h["step"]: round(h["loss"], 4) for h in history if "loss" in h}
-    evaluations = {}  # step -> what was measured then (loss and task metrics are logged apart)
-    for h in history:
-        measured = {k: round(v, 4) for k, v in h.items() if k in EVAL_KEYS}
-        if measured:
-            near = [s for s in train_hist if s <= h["step"]]
-            evaluations.setdefault(h["step"], {"step": h["step"], "epoch": round(h["epoch"], 2),
-                                               "train_loss": train_hist[max(near)] if near else None}).update(measured)
-    evaluations = list(evaluations.values())
-    best_step = int(Path(state.best_model_checkpoint).name.split("-")[1]) if state.best_model_checkpoint else state.global_step
-    tokens_per_epoch = sum(len(x["input_ids"]) for x in train_ds)
-    loss_tokens_per_epoch = sum(sum(1 for t in x["labels"] if t != -100) for x in train_ds)
-    tokens_seen = int(tokens_per_epoch * args.epochs)
-    steps_run = state.global_step - (int(Path(checkpoint).name.split("-")[1]) if checkpoint else 0)
-    tokens_this_run = tokens_seen * steps_run / max(1, state.global_step)
-    tps = tokens_this_run / train_seconds
-    mean_len = tokens_per_epoch / len(train_ds)
-    peak = peak_flops()
-    mfu = tps * flops_per_token(config, mean_len) / (peak * world) if peak else None
-    report = {
-        "model": MODEL_NAME,
-        "preset": args.preset,
-        "data": {"file": Path(args.data).name, "sha256": data_sha, "train_examples": len(train_ds),
-                 "heldout_examples": len(held_ds), "tokens_per_epoch": tokens_per_epoch,
-                 "longest_example_tokens": max(len(x["input_ids"]) for x in train_ds + held_ds)},
-        "architecture": {k: getattr(config, k) for k in ("n_layer", "n_head", "n_embd", "n_positions", "vocab_size")},
-        "parameters": n_params,
-        "epochs": args.epochs,
-        "steps": state.global_step,
-        "batch_size": args.batch_size,
-        "world_size": world,
-        "lr": args.lr,
-        "dropout": args.dropout,
-        "seed": args.seed,
-        "tokens_seen": tokens_seen,
-        "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
-        "train_seconds": round(train_seconds, 1),
-        "resumed_from": checkpoint and Path(checkpoint).name,
-        "tokens_per_second": round(tps),
-        "mfu": round(mfu, 4) if mfu else None,
-        "hardware": hardware_name(),
-        "software": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},
-        "final_train_loss": round(result.training_loss, 4),
-        "train_loss_history": [{"step": s, "loss": l} for s, l in sorted(train_hist.items())],
-        "evaluations": evaluations,
-        "selection": selection,
-        "shipped": {k: round(v, 4) for k, v in final_eval.items() if k in EVAL_KEYS},
-        "best_eval_loss": round(final_eval["eval_loss"], 4),
-        "shipped_step": best_step,
-        "shipped_epoch": round(best_step / steps_per_epoch, 2),
-    }
-    gen_config = GenerationConfig(
-        eos_token_id=config.eos_token_id,
-        pad_token_id=config.pad_token_id,
-        bos_token_id=config.bos_token_id,
-        do_sample=True,
-        max_new_tokens=min(SAMPLING_DEFAULTS["max_new_tokens"], n_positions - longest_prompt),
-        temperature=SAMPLING_DEFAULTS["temperature"],
-        top_k=SAMPLING_DEFAULTS["top_k"],
-        top_p=SAMPLING_DEFAULTS["top_p"],
-        repetition_penalty=SAMPLING_DEFAULTS["repetition_penalty"],
-    )
+    # -- report and the model folder -----------------------------------------------------
+    run = dict(data_sha=data_sha, train_ds=train_ds, held_ds=held_ds, n_params=n_params, schedule=schedule,
+               selection=selection, checkpoint=checkpoint, train_seconds=train_seconds)
+    report = training_report(args, run, config, trainer, result, history, final_eval)
+    gen_config = generation_config(config, max_new_tokens)
     model = trainer.model
     model.generation_config = gen_config
     replaced = Path(args.output_dir).exists()
     write_model_folder(args.output_dir, model, tokenizer, gen_config, report, model_card(report))
-    shipped = report["shipped"]
+    shipped, mfu = report["shipped"], report["mfu"]
     task = (f", recall {shipped['eval_recall_list']:.1%} en la lista, {shipped['eval_unrequested_rate']:.1%} con "
             f"ingredientes no pedidos" if "eval_recall_list" in shipped else "")
-    log(f"modelo {'reemplazado' if replaced else 'guardado'} en {args.output_dir} (checkpoint del paso {best_step}, "
-        f"pérdida reservada {report['best_eval_loss']:.4f}{task}); {train_seconds:.0f} s de entrenamiento, "
-        f"{tps:,.0f} tokens/s" + (f", MFU {mfu:.1%}" if mfu else ""))
+    log(f"modelo {'reemplazado' if replaced else 'guardado'} en {args.output_dir} (checkpoint del paso "
+        f"{report['shipped_step']}, pérdida reservada {report['best_eval_loss']:.4f}{task}); {train_seconds:.0f} s "
+        f"de entrenamiento, {report['tokens_per_second']:,.0f} tokens/s" + (f", MFU {mfu:.1%}" if mfu else ""))
 
-    # -- check: a greedy sample for one held-out instruction ----------------------------
-    from chef_common import load_model
-
-    device = "cuda" if cuda else "cpu"
-    model, tokenizer = load_model(args.output_dir, device=device)
+    # -- check: a greedy sample for one held-out instruction ------------------------------
     instruction = held_rows[0]["instruction"]
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": instruction}],
-                                           add_generation_prompt=True, return_tensors="pt", return_dict=True)
-    with torch.inference_mode():
-        out = model.generate(prompt["input_ids"].to(device), do_sample=False,
-                             max_new_tokens=gen_config.max_new_tokens, pad_token_id=config.pad_token_id)
-    answer = tokenizer.decode(out[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True)
+    answer = greedy_sample(args.output_dir, instruction, max_new_tokens, "cuda" if cuda else "cpu")
     log(f"\nmuestra (greedy) para una petición reservada: {instruction!r}\n{answer}")
     log(f"\nlisto en {time.time() - t_start:.0f} s.")
 

@@ -29,7 +29,15 @@ sys.path.insert(0, str(REPO))
 import torch  # noqa: E402
 
 import inference_scratch as chat  # noqa: E402
-from chef_common import MODEL_DIR, SAMPLING_DEFAULTS, ChefError, load_model, make_parser, run_main  # noqa: E402
+from chef_common import (  # noqa: E402
+    MODEL_DIR,
+    SAMPLING_DEFAULTS,
+    ChefError,
+    check_flag,
+    load_model,
+    make_parser,
+    run_main,
+)
 
 # ---------------------------------------------------------------------------
 # Defaults
@@ -47,14 +55,11 @@ CONVERTER = REPO / "convert_to_gguf.py"
 # ---------------------------------------------------------------------------
 def random_model():
     """A randomly initialised GPT-2 of the default architecture (train_from_scratch's 'full' preset)."""
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import GPT2LMHeadModel
 
     import train_from_scratch as T
 
-    p = T.PRESETS["full"]
-    config = GPT2Config(vocab_size=p["vocab_size"], n_positions=RANDOM_CONTEXT, n_embd=p["n_embd"],
-                        n_layer=p["n_layer"], n_head=p["n_head"], activation_function="gelu_pytorch_tanh",
-                        bos_token_id=0, eos_token_id=0)
+    config = T.build_config(T.PRESETS["full"]["vocab_size"], RANDOM_CONTEXT)
     torch.manual_seed(0)
     return GPT2LMHeadModel(config).eval()
 
@@ -186,8 +191,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.tokens < 2 or args.repeats < 1:
-        raise ChefError("--tokens debe ser 2 o más y --repeats 1 o más")
+    check_flag(args.tokens >= 2, "--tokens", "ser 2 o mayor")
+    check_flag(args.repeats >= 1, "--repeats", "ser 1 o mayor")
     torch.set_num_threads(args.threads)
     if args.random:
         model, tokenizer = random_model(), None

@@ -27,7 +27,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import train_from_scratch as T  # noqa: E402
-from chef_common import DATA_FILE, make_parser, read_jsonl, run_main  # noqa: E402
+from chef_common import (  # noqa: E402
+    DATA_FILE,
+    flops_per_token,
+    hardware_name,
+    make_parser,
+    peak_flops,
+    read_jsonl,
+    run_main,
+)
 
 VARIANTS = {
     "default": {},
@@ -155,10 +163,10 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
     tokens = sum(counted[warmup:warmup + steps])
     tps = tokens / seconds
     mean_len = sum(len(x["input_ids"]) for x in train_ds) / len(train_ds)
-    peak = T.peak_flops()
+    peak = peak_flops()
     result = {"variant": name, "batch": batch, "ms_per_step": round(1000 * seconds / steps, 2),
               "tokens_per_s": round(tps), "warmup_s": round(marks[warmup] - t0, 1),
-              "mfu": round(tps * T.flops_per_token(config, mean_len) / peak, 4) if peak else None}
+              "mfu": round(tps * flops_per_token(config, mean_len) / peak, 4) if peak else None}
     if prof is not None:
         result["profile"] = profile_table(prof, cuda)
         sort = "self_cuda_time_total" if cuda else "self_cpu_time_total"
@@ -191,10 +199,9 @@ def main():
                                   model_max_length=1 << 30)
     train_ds = [T.encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
     n_pos = T.context_length(train_ds)
-    p = T.PRESETS[args.preset]
-    config = T.build_config(tokenizer, p["n_layer"], p["n_head"], p["n_embd"], n_pos)
+    config = T.build_config(len(tokenizer), n_pos, args.preset, tokenizer=tokenizer)
     tokens_epoch = sum(len(x["input_ids"]) for x in train_ds)
-    print(f"hardware: {T.hardware_name()}; torch {torch.__version__}; "
+    print(f"hardware: {hardware_name()}; torch {torch.__version__}; "
           f"{len(train_ds)} examples, {tokens_epoch:,} tokens/epoch, context {n_pos}")
 
     results = []
@@ -212,7 +219,7 @@ def main():
         mfu = f"{r['mfu']:.1%}" if r["mfu"] else "-"
         print(f"| {r['variant']} | {r['batch']} | {r['ms_per_step']} | {r['tokens_per_s']:,} | {mfu} | {r['full_run_estimate_s']} s |")
     if cli.json:
-        cli.json.write_text(json.dumps({"hardware": T.hardware_name(), "results": results}, indent=2))
+        cli.json.write_text(json.dumps({"hardware": hardware_name(), "results": results}, indent=2))
 
 
 if __name__ == "__main__":

@@ -232,7 +232,7 @@ def bad_outputs(tmp_path):
                                  "una parte de la ruta es un fichero, no una carpeta"),
         "fichero más arriba": (tmp_path / "fichero" / "sub" / "x.jsonl", f"no puedo escribir {tmp_path}/fichero/sub/"
                                "x.jsonl: una parte de la ruta es un fichero, no una carpeta"),
-        "vacío": ("", "--output necesita la ruta de un fichero"),
+        "vacío": ("", "--output debe ser la ruta de un fichero"),
     }
     if sys.platform.startswith("linux"):  # sysfs refuses new files, to root too
         cases["sin permiso"] = (Path("/sys/chef/x.jsonl"), "no puedo escribir /sys/chef/x.jsonl: sin permiso de escritura")

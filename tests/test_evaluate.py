@@ -237,7 +237,7 @@ def test_hand_file_is_sound():
         for name in [n for g in r["must_use"] for n in g] + r["must_not"]:
             plain = re.fullmatch(r"[a-záéíóúüñ]+", name) or any(E._contains_word(c, name) for c in INGREDIENTS)
             assert name in INGREDIENTS or plain, (name, r["request"])
-        assert set(r["diet"]) <= set(E.CONSTRAINTS)
+        assert set(r["diet"]) <= set(E.DIETS)
     assert set(kinds) == set(E.HAND_KINDS), kinds
     assert min(kinds.values()) >= 8, kinds
 

@@ -52,6 +52,7 @@ from chef_common import (
     load_model,
     read_jsonl,
 )
+from inference_scratch import decode
 
 llama_cpp = pytest.importorskip("llama_cpp", reason="pip install -r requirements-dev.txt (llama-cpp-python)")
 
@@ -216,25 +217,20 @@ def rows(tiny_data):
 
 
 # ---------------------------------------------------------------------------
-# Greedy decoding, written out the same way for both engines
+# Greedy decoding: PyTorch through the chat's own loop, llama.cpp written out alike
 # ---------------------------------------------------------------------------
 
 
 def torch_greedy(model, prompt_ids, max_new, eos_id):
-    """Greedy tokens and, for every step, the gap between PyTorch's two best logits."""
-    out, gaps, cache, feed = [], [], None, list(prompt_ids)
-    with torch.no_grad():
-        for _ in range(max_new):
-            res = model(torch.tensor([feed]), cache=cache, use_cache=True)
-            cache, logits = res.cache, res.logits[0, -1]
-            top2 = torch.topk(logits, 2).values
-            gaps.append(float(top2[0] - top2[1]))
-            tok = int(torch.argmax(logits))
-            if tok == eos_id:
-                break
-            out.append(tok)
-            feed = [tok]
-    return out, gaps
+    """Greedy tokens (the end token left out) and, for every step, the gap between PyTorch's two best logits."""
+    gaps = []
+
+    def top2_gap(logits):
+        best, second = logits[0].topk(2).values
+        gaps.append(float(best - second))
+
+    out = [step[0] for step in decode(model, [prompt_ids], max_new, eos_token_id=eos_id, on_logits=top2_gap)]
+    return (out[:-1] if out and out[-1] == eos_id else out), gaps
 
 
 def llama_greedy(llm, prompt_ids, max_new, eos_id):
@@ -335,13 +331,13 @@ def assert_llama_cpp_can_run(model_dir, model, tok):
     assert cfg.n_positions % 256 == 0  # llama.cpp rounds n_ctx up; positions past the table assert
     assert cfg.n_embd % cfg.n_head == 0
     assert not cfg.scale_attn_by_inverse_layer_idx and not cfg.add_cross_attention
-    tj = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
-    assert tj["model"]["type"] == "BPE" and not tj["model"].get("byte_fallback")
-    assert tj["normalizer"] is None
-    pre = tj["pre_tokenizer"]
+    tokenizer_json = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    assert tokenizer_json["model"]["type"] == "BPE" and not tokenizer_json["model"].get("byte_fallback")
+    assert tokenizer_json["normalizer"] is None
+    pre = tokenizer_json["pre_tokenizer"]
     assert pre["type"] == "ByteLevel" and not pre["add_prefix_space"] and pre.get("use_regex", True)
     # llama.cpp silently drops a byte whose symbol is not in the vocabulary.
-    assert set(ByteLevel.alphabet()) <= set(tj["model"]["vocab"])
+    assert set(ByteLevel.alphabet()) <= set(tokenizer_json["model"]["vocab"])
     tok_config = json.loads((model_dir / "tokenizer_config.json").read_text(encoding="utf-8"))
     assert not tok_config.get("add_bos_token") and not tok_config.get("add_eos_token")
     text = "¿Cómo hago una tortilla?"
@@ -363,7 +359,7 @@ def assert_read_back(path, model_dir, model, tok, outtype):
     samp = generation_defaults(model_dir)
     f32 = lambda x: float(np.float32(x))  # noqa: E731 - GGUF stores these floats as float32
     tokens = tok.convert_ids_to_tokens(list(range(len(tok))))
-    added, tt = tok.added_tokens_decoder, gguf.TokenType
+    added, kind = tok.added_tokens_decoder, gguf.TokenType
     merges = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))["model"]["merges"]
     assert (REPO / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
     want = {
@@ -390,7 +386,7 @@ def assert_read_back(path, model_dir, model, tok, outtype):
         "tokenizer.ggml.pre": "gpt-2",
         "tokenizer.ggml.tokens": tokens,
         "tokenizer.ggml.token_type": [
-            int(tt.NORMAL if i not in added else tt.CONTROL if added[i].special else tt.USER_DEFINED)
+            int(kind.NORMAL if i not in added else kind.CONTROL if added[i].special else kind.USER_DEFINED)
             for i in range(len(tokens))
         ],
         "tokenizer.ggml.merges": [m if isinstance(m, str) else " ".join(m) for m in merges],

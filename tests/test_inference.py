@@ -223,11 +223,12 @@ SLOW_CHAT = """
 import sys, time
 import inference_scratch as chat
 from chef_common import run_main
-fast = chat.sample_next
+fast = chat.generate_tokens
 def slow(*args, **kwargs):
-    time.sleep(0.02)
-    return fast(*args, **kwargs)
-chat.sample_next = slow
+    for token in fast(*args, **kwargs):
+        time.sleep(0.02)
+        yield token
+chat.generate_tokens = slow
 run_main(chat.main)
 """
 
