@@ -208,12 +208,12 @@ def request_families(request):
     return families
 
 
-def request_allowed(request):
+def request_allowed(request, families):
     """Catalogue names a recipe may use without counting as unrequested: the requested families,
     and for a dish asked for by name, every ingredient that dish usually takes."""
     from generate_dataset import DISH_RECIPES
 
-    allowed = {n for f in request_families(request) for n in f}
+    allowed = {n for f in families for n in f}  # families: request_families(request)
     dish = DISH_RECIPES.get(request.get("dish_name") or "")
     if dish is not None:
         allowed.update(n for group in dish.core + dish.optional for n in group)
@@ -431,7 +431,7 @@ def score_answer(text, request, catalogue, violates, copy_index):
     fmt = format_check(text)
     families = request_families(request)
     recall = ingredient_recall(text, families, catalogue)
-    extra = unrequested_main(text, request_allowed(request), catalogue)
+    extra = unrequested_main(text, request_allowed(request, families), catalogue)
     broken = diet_violations(text, request.get("diet") or [], catalogue, violates)
     return {
         "format_valid": fmt["valid"],
@@ -789,7 +789,7 @@ def task_metrics(model, requests, batch_size, max_new_tokens):
         recall = ingredient_recall(text, families, INGREDIENTS)
         list_recall.append(recall["list"])
         steps_recall.append(recall["steps"])
-        unrequested.append(bool(unrequested_main(text, request_allowed(request), INGREDIENTS)))
+        unrequested.append(bool(unrequested_main(text, request_allowed(request, families), INGREDIENTS)))
     metrics = {"recall_list": mean(list_recall), "recall_steps": mean(steps_recall),
                "unrequested_rate": mean(unrequested)}
     metrics["score"] = (metrics["recall_list"] + metrics["recall_steps"]) / 2 - metrics["unrequested_rate"]
