@@ -29,15 +29,15 @@ sys.path.insert(0, str(REPO))
 import torch  # noqa: E402
 
 import inference_scratch as chat  # noqa: E402
-from chef_common import (  # noqa: E402
-    MODEL_DIR,
+from chef.cli import ChefError, check_flag, make_parser, run_main
+from chef.decoding import generate_tokens
+from chef.model_folder import load_model
+from chef.prompt import (
+    MODEL_DIR,  # noqa: E402
     SAMPLING_DEFAULTS,
-    ChefError,
-    check_flag,
-    load_model,
-    make_parser,
-    run_main,
+    build_prompt,
 )
+from chef.training import PRESETS, build_config
 
 # ---------------------------------------------------------------------------
 # Defaults
@@ -57,9 +57,8 @@ def random_model():
     """A randomly initialised GPT-2 of the default architecture (train_from_scratch's 'full' preset)."""
     from transformers import GPT2LMHeadModel
 
-    import train_from_scratch as T
 
-    config = T.build_config(T.PRESETS["full"]["vocab_size"], RANDOM_CONTEXT)
+    config = build_config(PRESETS["full"]["vocab_size"], RANDOM_CONTEXT)
     torch.manual_seed(0)
     return GPT2LMHeadModel(config).eval()
 
@@ -70,7 +69,7 @@ def prompt_maker(tokenizer, model):
         ids = torch.randint(4, model.config.vocab_size, (RANDOM_PROMPT_TOKENS,)).tolist()
         return lambda: ids
     budget = model.config.max_position_embeddings - TOKENS
-    return lambda: chat.build_prompt(tokenizer, REQUEST, budget)[0]
+    return lambda: build_prompt(tokenizer, REQUEST, budget)[0]
 
 
 # ---------------------------------------------------------------------------
@@ -103,7 +102,7 @@ def measure(name, start_stream, tokens, repeats):
 
 def ours(model, make_prompt, tokens, **sampling):
     def start():
-        return chat.generate_tokens(model, make_prompt(), max_new_tokens=tokens, eos_token_id=None,
+        return generate_tokens(model, make_prompt(), max_new_tokens=tokens, eos_token_id=None,
                                     generator=torch.Generator().manual_seed(0), **sampling)
     return start
 

@@ -27,14 +27,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import train_from_scratch as T  # noqa: E402
-from chef_common import (  # noqa: E402
-    DATA_FILE,
-    flops_per_token,
-    hardware_name,
-    make_parser,
-    peak_flops,
-    read_jsonl,
-    run_main,
+from chef.cli import make_parser, run_main
+from chef.files import read_jsonl
+from chef.hardware import flops_per_token, hardware_name, peak_flops
+from chef.prompt import DATA_FILE  # noqa: E402
+from chef.tokenizer import tokenizer_texts, train_tokenizer
+from chef.training import (
+    HOLDOUT_FRACTION,
+    PRESETS,
+    PadCollator,
+    build_config,
+    build_model,
+    context_length,
+    encode_example,
+    split_examples,
+    training_kwargs,
 )
 
 VARIANTS = {
@@ -110,7 +117,7 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
     overrides = dict(overrides)
     batch = overrides.pop("batch_size", args.batch_size)
     packing = overrides.pop("packing", False)
-    kwargs = T.training_kwargs(args, "/tmp/chef-bench", cuda)
+    kwargs = training_kwargs(args, "/tmp/chef-bench", cuda)
     kwargs.update(per_device_train_batch_size=batch, eval_strategy="no", save_strategy="no",
                   load_best_model_at_end=False, disable_tqdm=True, logging_steps=10**6, **overrides)
     targs = TrainingArguments(max_steps=warmup + steps, **kwargs)
@@ -118,7 +125,7 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
         data, collator = pack(train_ds, config.n_positions), PackedCollator()
         targs.train_sampling_strategy = "random"
     else:
-        data, collator = train_ds, T.PadCollator(tokenizer.pad_token_id, cuda)
+        data, collator = train_ds, PadCollator(tokenizer.pad_token_id, cuda)
 
     counted = []  # real (non-padding) tokens of each batch, in order
 
@@ -154,7 +161,7 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
                 prof.stop()
 
     targs.max_steps = warmup + steps + profile_steps
-    model = T.build_model(config, args.seed)
+    model = build_model(config, args.seed)
     trainer = Trainer(model=model, args=targs, train_dataset=data, data_collator=counting_collator,
                       callbacks=[Clock(), Profiler()])
     t0 = time.perf_counter()
@@ -180,7 +187,7 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
 def main():
     parser = make_parser("Mide el rendimiento del entrenamiento (tokens/s, MFU).")
     parser.add_argument("--data", type=Path, default=DATA_FILE, help="fichero JSONL (por defecto: %(default)s)")
-    parser.add_argument("--preset", choices=sorted(T.PRESETS), default="full", help="configuración (por defecto: full)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="full", help="configuración (por defecto: full)")
     parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS),
                         help="variantes a medir (por defecto: todas)")
     parser.add_argument("--steps", type=int, default=40, help="pasos medidos por variante (por defecto: %(default)s)")
@@ -194,12 +201,12 @@ def main():
 
     args = T.parse_args(["--preset", cli.preset, "--data", str(cli.data)])
     rows = read_jsonl(args.data)[: args.max_examples]
-    train_rows, _ = T.split_examples(rows, args.seed, T.HOLDOUT_FRACTION)
-    tokenizer = T.train_tokenizer(T.tokenizer_texts(train_rows), T.PRESETS[args.preset]["vocab_size"],
+    train_rows, _ = split_examples(rows, args.seed, HOLDOUT_FRACTION)
+    tokenizer = train_tokenizer(tokenizer_texts(train_rows), PRESETS[args.preset]["vocab_size"],
                                   model_max_length=1 << 30)
-    train_ds = [T.encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
-    n_pos = T.context_length(train_ds)
-    config = T.build_config(len(tokenizer), n_pos, args.preset, tokenizer=tokenizer)
+    train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
+    n_pos = context_length(train_ds)
+    config = build_config(len(tokenizer), n_pos, args.preset, tokenizer=tokenizer)
     tokens_epoch = sum(len(x["input_ids"]) for x in train_ds)
     print(f"hardware: {hardware_name()}; torch {torch.__version__}; "
           f"{len(train_ds)} examples, {tokens_epoch:,} tokens/epoch, context {n_pos}")

@@ -20,11 +20,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import REPO, TEST_ENV, run_script
 
 import generate_dataset as gd
 import inference_scratch as chat
+from chef.cli import ChefError
+from chef.decoding import MIN_PROMPT_TOKENS
+
 
 SCRIPTS = ["inference_scratch.py", "train_from_scratch.py", "evaluate.py", "generate_dataset.py", "convert_to_gguf.py"]
 TORCH_SCRIPTS = ["inference_scratch.py", "train_from_scratch.py", "evaluate.py"]  # they load torch at all
@@ -191,12 +193,12 @@ def test_ctrl_c_while_converting(tmp_path):
 SLOW_ONE_SHOT = """
 import time
 import inference_scratch as chat
-from chef_common import run_main
-fast = chat.sample_next
+from chef.cli import run_main
+fast = sample_next
 def slow(*args, **kwargs):
     time.sleep(0.02)
     return fast(*args, **kwargs)
-chat.sample_next = slow
+sample_next = slow
 run_main(chat.main)
 """
 
@@ -256,7 +258,7 @@ def test_output_is_checked_before_the_examples_are_drawn(tmp_path, monkeypatch):
         raise AssertionError("examples drawn before the output path was checked")
 
     monkeypatch.setattr(gd, "generate_examples", never)
-    with pytest.raises(gd.ChefError, match="es una carpeta"):
+    with pytest.raises(ChefError, match="es una carpeta"):
         gd.main(["--output", str(tmp_path)])
 
 
@@ -337,7 +339,7 @@ def test_context_limit_is_said(tiny_model):
     proc = run_script(["inference_scratch.py", "--model", tiny_model, "-p", "huevos", "--temperature", 0,
                        "--max-new-tokens", 100000], timeout=300)
     context = json.loads((tiny_model / "config.json").read_text())["n_positions"]
-    room = context - chat.MIN_PROMPT_TOKENS
+    room = context - MIN_PROMPT_TOKENS
     assert proc.stderr.splitlines() == [
         f"aviso: 100000 tokens nuevos no caben en el contexto del modelo ({context} tokens); la receta tendrá "
         f"como mucho {room}.",

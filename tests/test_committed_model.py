@@ -11,9 +11,14 @@ import json
 
 import pytest
 
-import chef_common as C
+from chef.catalogue import INGREDIENTS
+from chef.decoding import generate_tokens, stream_text
+from chef.metrics import format_check, ingredient_recall
+from chef.model_folder import generation_defaults, load_model
+from chef.prompt import MODEL_DIR, build_prompt
 
-pytestmark = pytest.mark.skipif(not C.MODEL_DIR.is_dir(), reason=f"{C.MODEL_DIR.name}/ is absent")
+
+pytestmark = pytest.mark.skipif(not MODEL_DIR.is_dir(), reason=f"{MODEL_DIR.name}/ is absent")
 
 POLLO = ("pechuga de pollo", "muslos de pollo", "alitas de pollo")  # what "pollo" may be
 
@@ -37,31 +42,28 @@ FIXED_REQUESTS = [
 
 
 def test_committed_model_configuration():
-    config = json.loads((C.MODEL_DIR / "config.json").read_text())
+    config = json.loads((MODEL_DIR / "config.json").read_text())
     assert (config["n_layer"], config["n_head"], config["n_embd"]) == (6, 8, 512)
-    report = json.loads((C.MODEL_DIR / "training_report.json").read_text())
+    report = json.loads((MODEL_DIR / "training_report.json").read_text())
     assert 20e6 <= report["parameters"] <= 30e6
     assert report["epochs"] == 100 and report["preset"] == "full"
-    model, _ = C.load_model(C.MODEL_DIR)
+    model, _ = load_model(MODEL_DIR)
     assert sum(p.numel() for p in model.parameters()) == report["parameters"]
 
 
 def test_committed_model_uses_every_requested_ingredient():
-    import evaluate
-    import generate_dataset
-    import inference_scratch as chat
 
-    model, tokenizer = C.load_model(C.MODEL_DIR)
-    max_new = chat.generation_defaults(C.MODEL_DIR)["max_new_tokens"]
+    model, tokenizer = load_model(MODEL_DIR)
+    max_new = generation_defaults(MODEL_DIR)["max_new_tokens"]
     failures = []
     for request, ingredients in FIXED_REQUESTS:
         names = [n for f in ingredients for n in ((f,) if isinstance(f, str) else f)]
-        assert all(n in generate_dataset.INGREDIENTS for n in names)  # canonical names
-        ids, _ = chat.build_prompt(tokenizer, request, model.config.n_positions - max_new)
-        tokens = chat.generate_tokens(model, ids, max_new, temperature=0, eos_token_id=model.config.eos_token_id)
-        answer = "".join(chat.stream_text(tokenizer, tokens))
-        assert evaluate.format_check(answer)["valid"], answer
-        recall = evaluate.ingredient_recall(answer, ingredients, generate_dataset.INGREDIENTS)
+        assert all(n in INGREDIENTS for n in names)  # canonical names
+        ids, _ = build_prompt(tokenizer, request, model.config.n_positions - max_new)
+        tokens = generate_tokens(model, ids, max_new, temperature=0, eos_token_id=model.config.eos_token_id)
+        answer = "".join(stream_text(tokenizer, tokens))
+        assert format_check(answer)["valid"], answer
+        recall = ingredient_recall(answer, ingredients, INGREDIENTS)
         if recall["missing_list"] or recall["missing_steps"]:
             failures.append(f"{request!r}: falta {recall['missing_list']} en la lista, "
                             f"{recall['missing_steps']} en los pasos:\n{answer}")

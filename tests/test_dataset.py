@@ -9,8 +9,24 @@ from pathlib import Path
 
 import pytest
 
-import chef_common
 import generate_dataset as gd
+from chef.catalogue import (
+    ALIASES,
+    DIETS,
+    DISH_NAMES,
+    DISH_RECIPES,
+    INGREDIENTS,
+    NON_PANTRY,
+    WRITTEN_ALIASES,
+    resolve_name,
+    violates,
+)
+from chef.dataset import SIZE_WEIGHTS, generate_examples
+from chef.dishes import DISH_LABEL, DISHES, PARTICIPLE_STEMS
+from chef.files import read_jsonl
+from chef.prompt import SPECIAL_TOKENS
+from chef.spanish import STRESSED_A, fix_conjunctions, strip_accents
+
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "generate_dataset.py"
@@ -19,10 +35,10 @@ ARTICLES = {"el": ("m", "sg"), "la": ("f", "sg"), "los": ("m", "pl"), "las": ("f
             "un": ("m", "sg"), "una": ("f", "sg"), "unos": ("m", "pl"), "unas": ("f", "pl"),
             "del": ("m", "sg"), "al": ("m", "sg")}
 ENDINGS = {"o": ("m", "sg"), "a": ("f", "sg"), "os": ("m", "pl"), "as": ("f", "pl")}
-NAMES = sorted(gd.INGREDIENTS, key=len, reverse=True)
+NAMES = sorted(INGREDIENTS, key=len, reverse=True)
 # Longest name first, so "pechuga de pollo" wins over any shorter name inside it.
 NAME_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in NAMES) + r")(?!\w)", re.IGNORECASE)
-PARTICIPLE_RE = re.compile(r"\s+(" + "|".join(gd.PARTICIPLE_STEMS) + r")(os|as|o|a)\b", re.IGNORECASE)
+PARTICIPLE_RE = re.compile(r"\s+(" + "|".join(PARTICIPLE_STEMS) + r")(os|as|o|a)\b", re.IGNORECASE)
 PREV_WORD_RE = re.compile(r"(\w+)\s+$")
 
 
@@ -33,7 +49,7 @@ def run_script(*args):
 
 @pytest.fixture(scope="module")
 def examples():
-    return gd.generate_examples(1500, 123)
+    return generate_examples(1500, 123)
 
 
 def names_in(text):
@@ -66,7 +82,7 @@ def sections(response):
 
 
 def test_catalogue_fields():
-    for name, ing in gd.INGREDIENTS.items():
+    for name, ing in INGREDIENTS.items():
         assert ing.name == name
         assert ing.gender in ("m", "f") and ing.number in ("sg", "pl")
         assert ing.per_person > 0 and ing.unit
@@ -74,37 +90,37 @@ def test_catalogue_fields():
         assert not ing.meat or ing.animal
         assert not ing.fish or ing.animal
         assert not ing.dairy or ing.animal
-    pantry = {n for n, i in gd.INGREDIENTS.items() if i.pantry}
+    pantry = {n for n, i in INGREDIENTS.items() if i.pantry}
     assert {"sal", "aceite de oliva", "agua", "pimienta negra"} <= pantry
     for name in pantry:  # pantry basics go into any diet
-        assert not any(gd.violates(d, name) for d in gd.DIETS)
+        assert not any(violates(d, name) for d in DIETS)
 
 
 def test_every_technique_has_a_step():
-    for ing in gd.NON_PANTRY:
+    for ing in NON_PANTRY:
         for tech in ing.techniques:
-            roles = {r for phase in gd.DISHES[tech].phases for r in phase.roles}
+            roles = {r for phase in DISHES[tech].phases for r in phase.roles}
             assert ing.role in roles, (ing.name, tech)
 
 
 def test_violates():
-    assert gd.violates("vegetariano", "chorizo") and gd.violates("vegetariano", "merluza")
-    assert not gd.violates("vegetariano", "huevos")
-    assert gd.violates("vegano", "huevos") and gd.violates("vegano", "miel") and gd.violates("vegano", "leche")
-    assert not gd.violates("vegano", "tofu")
-    assert gd.violates("sin lactosa", "queso rallado") and not gd.violates("sin lactosa", "leche de coco")
-    assert gd.violates("sin gluten", "espaguetis") and gd.violates("sin gluten", "pan")
-    assert not gd.violates("sin gluten", "arroz redondo")
+    assert violates("vegetariano", "chorizo") and violates("vegetariano", "merluza")
+    assert not violates("vegetariano", "huevos")
+    assert violates("vegano", "huevos") and violates("vegano", "miel") and violates("vegano", "leche")
+    assert not violates("vegano", "tofu")
+    assert violates("sin lactosa", "queso rallado") and not violates("sin lactosa", "leche de coco")
+    assert violates("sin gluten", "espaguetis") and violates("sin gluten", "pan")
+    assert not violates("sin gluten", "arroz redondo")
     with pytest.raises(ValueError):
-        gd.violates("paleo", "tofu")
+        violates("paleo", "tofu")
 
 
 def test_conjunction_rules():
-    assert gd.fix_conjunctions("pollo y hinojo") == "pollo e hinojo"
-    assert gd.fix_conjunctions("agua y hielo") == "agua y hielo"
-    assert gd.fix_conjunctions("pan y hierbabuena") == "pan y hierbabuena"
-    assert gd.fix_conjunctions("lima y higos") == "lima e higos"
-    assert gd.fix_conjunctions("siete o ocho") == "siete u ocho"
+    assert fix_conjunctions("pollo y hinojo") == "pollo e hinojo"
+    assert fix_conjunctions("agua y hielo") == "agua y hielo"
+    assert fix_conjunctions("pan y hierbabuena") == "pan y hierbabuena"
+    assert fix_conjunctions("lima y higos") == "lima e higos"
+    assert fix_conjunctions("siete o ocho") == "siete u ocho"
 
 
 # ---------------------------------------------------------------------------
@@ -127,20 +143,20 @@ def test_unique_and_fields(examples):
         assert not (ex["aliases"] and ex["dish_name"])
         assert 1 <= len(ex["ingredients"]) <= 8
         assert len(set(ex["ingredients"])) == len(ex["ingredients"])
-        assert all(n in gd.INGREDIENTS and not gd.INGREDIENTS[n].pantry for n in ex["ingredients"])
+        assert all(n in INGREDIENTS and not INGREDIENTS[n].pantry for n in ex["ingredients"])
         tip, ending = STYLE_SIGNS[ex["style"]]  # the style field says how the text reads
         assert ex["response"].split("\n")[-1].startswith(f"{tip}: "), ex["response"]
         verb = sections(ex["response"])[1][0].split()[1]
         assert (verb.endswith("mos"), verb.endswith("r")) == (ending == "mos", ending == "r"), (ex["style"], verb)
         assert 1 <= ex["servings"] <= 6 and 5 <= ex["time_minutes"] <= 120
-        for token in chef_common.SPECIAL_TOKENS:
+        for token in SPECIAL_TOKENS:
             assert token not in ex["instruction"] and token not in ex["response"]
         assert 60 <= len(ex["response"].split()) <= 350
 
 
 def test_variety(examples):
     # The whole catalogue is asked for (an ingredient never requested is one the model never learns).
-    assert {n for ex in examples for n in ex["ingredients"]} == {n for n, i in gd.INGREDIENTS.items() if not i.pantry}
+    assert {n for ex in examples for n in ex["ingredients"]} == {n for n, i in INGREDIENTS.items() if not i.pantry}
     assert len({ex["dish_type"] for ex in examples}) >= 12
     assert len({ex["style"] for ex in examples}) >= 4
     assert len({len(ex["ingredients"]) for ex in examples}) == 8
@@ -170,7 +186,7 @@ def test_ingredient_list_and_steps_use_every_ingredient(examples):
             listed.append(found[0])
         assert len(listed) == len(set(listed)), ex["response"]
         assert requested <= set(listed), ex["response"]
-        assert all(n in requested or gd.INGREDIENTS[n].pantry for n in listed), ex["response"]
+        assert all(n in requested or INGREDIENTS[n].pantry for n in listed), ex["response"]
         assert requested <= set(names_in("\n".join(steps))), ex["response"]
         # No catalogue ingredient outside the list appears anywhere in the recipe.
         assert set(names_in(ex["response"])) <= set(listed), ex["response"]
@@ -179,23 +195,23 @@ def test_ingredient_list_and_steps_use_every_ingredient(examples):
 def test_constraints(examples):
     for ex in examples:
         for diet in ex["diet"]:
-            assert diet in gd.DIETS
-            assert not any(gd.violates(diet, n) for n in ex["ingredients"]), ex
+            assert diet in DIETS
+            assert not any(violates(diet, n) for n in ex["ingredients"]), ex
         if ex["dish_type"] == "postre":
-            assert not any(gd.INGREDIENTS[n].role == "aroma" for n in ex["ingredients"]), ex
+            assert not any(INGREDIENTS[n].role == "aroma" for n in ex["ingredients"]), ex
         for name in ex["ingredients"]:
-            assert ex["dish_type"].replace(" ", "_") in gd.INGREDIENTS[name].techniques, (name, ex["dish_type"])
+            assert ex["dish_type"].replace(" ", "_") in INGREDIENTS[name].techniques, (name, ex["dish_type"])
 
 
 def grammar_errors(text):
     errors = []
     for m in NAME_RE.finditer(text):
-        ing = gd.INGREDIENTS[m.group(1).lower()] if m.group(1).lower() in gd.INGREDIENTS else None
+        ing = INGREDIENTS[m.group(1).lower()] if m.group(1).lower() in INGREDIENTS else None
         if ing is None:
             continue
         key = (ing.gender, ing.number)
         prev = PREV_WORD_RE.search(text[max(0, m.start() - 24):m.start()])  # a short window is enough
-        expected = ("m", "sg") if ing.name in gd.STRESSED_A else key  # "el agua"
+        expected = ("m", "sg") if ing.name in STRESSED_A else key  # "el agua"
         if prev and prev.group(1).lower() in ARTICLES and ARTICLES[prev.group(1).lower()] != expected:
             errors.append(f"{prev.group(1)} {m.group(1)}")
         nxt = PARTICIPLE_RE.match(text, m.end())
@@ -230,7 +246,7 @@ COOK_DISHES = ("tortilla de patatas", "paella", "paella de marisco", "crema de c
 
 def request_text(text):
     """A request as compared with a word in it: lower case, no accents, single spaces."""
-    return " ".join(gd.strip_accents(text.lower()).split())
+    return " ".join(strip_accents(text.lower()).split())
 
 
 def says(text, words):
@@ -244,10 +260,10 @@ def alias_errors(row):
     ingredient_lines, steps = sections(row["response"])
     listed, cooked = set(names_in("\n".join(ingredient_lines))), set(names_in("\n".join(steps)))
     for name, alias in row["aliases"].items():
-        family = set(gd.resolve_name(alias))
+        family = set(resolve_name(alias))
         if name not in row["ingredients"]:
             errors.append(f"{name}: no está en ingredients")
-        if alias in gd.INGREDIENTS or name not in family:
+        if alias in INGREDIENTS or name not in family:
             errors.append(f"«{alias}» no nombra {name}")
         if family & set(row["ingredients"]) - {name}:
             errors.append(f"«{alias}» nombra también {sorted(family & set(row['ingredients']) - {name})}")
@@ -264,13 +280,13 @@ def dish_errors(row):
     """What is wrong with a row that asks for a dish by name: its dish type, its core ingredients, at most
     one ingredient of its own that the request names, all of them in the list and the steps."""
     name = row["dish_name"]
-    if name not in gd.DISH_NAMES:
+    if name not in DISH_NAMES:
         return [f"plato desconocido: {name}"]
-    dish, usual = gd.DISH_NAMES[name]
+    dish, usual = DISH_NAMES[name]
     errors = []
-    if row["dish_type"] != gd.DISH_LABEL[dish]:
+    if row["dish_type"] != DISH_LABEL[dish]:
         errors.append(f"{name} no es {row['dish_type']}")
-    for group in gd.DISH_RECIPES[name].core:
+    for group in DISH_RECIPES[name].core:
         if not set(group) & set(row["ingredients"]):
             errors.append(f"{name} sin {'/'.join(group)}")
     extras = [n for n in row["ingredients"] if n not in usual]
@@ -289,45 +305,45 @@ def dish_errors(row):
 
 
 def test_aliases_stand_for_catalogue_names():
-    for alias, family in gd.ALIASES.items():
-        assert alias == " ".join(alias.split()).lower() and alias not in gd.INGREDIENTS, alias
+    for alias, family in ALIASES.items():
+        assert alias == " ".join(alias.split()).lower() and alias not in INGREDIENTS, alias
         assert family and len(set(family)) == len(family), alias
-        assert all(n in gd.INGREDIENTS for n in family), (alias, family)
-        assert gd.resolve_name(alias) == family
+        assert all(n in INGREDIENTS for n in family), (alias, family)
+        assert resolve_name(alias) == family
     for word in COOK_WORDS:
-        assert word in gd.WRITTEN_ALIASES and not any(gd.INGREDIENTS[n].pantry for n in gd.ALIASES[word]), word
-    assert gd.resolve_name("pollo") == ("pechuga de pollo", "muslos de pollo", "alitas de pollo")
-    assert gd.resolve_name("patatas") == ("patata",) and gd.resolve_name("huevo") == ("huevos",)
-    assert set(gd.resolve_name("queso")) >= {"queso rallado", "mozzarella", "queso curado"}
+        assert word in WRITTEN_ALIASES and not any(INGREDIENTS[n].pantry for n in ALIASES[word]), word
+    assert resolve_name("pollo") == ("pechuga de pollo", "muslos de pollo", "alitas de pollo")
+    assert resolve_name("patatas") == ("patata",) and resolve_name("huevo") == ("huevos",)
+    assert set(resolve_name("queso")) >= {"queso rallado", "mozzarella", "queso curado"}
     # Every catalogue name and every written alias can be typed without accents.
-    for name in list(gd.INGREDIENTS) + list(gd.WRITTEN_ALIASES):
-        bare = gd.strip_accents(name)
-        assert bare in gd.ALIASES or bare in gd.INGREDIENTS, name
-        assert gd.resolve_name(bare) == gd.resolve_name(name), name
+    for name in list(INGREDIENTS) + list(WRITTEN_ALIASES):
+        bare = strip_accents(name)
+        assert bare in ALIASES or bare in INGREDIENTS, name
+        assert resolve_name(bare) == resolve_name(name), name
 
 
 def test_resolve_name_ignores_case_accents_and_spaces():
-    for name in gd.INGREDIENTS:  # a catalogue name stands for itself, however it is typed
-        for typed in (name, name.upper(), gd.strip_accents(name), f"  {name.title()}\t", name.replace(" ", "  ")):
-            assert gd.resolve_name(typed) == (name,), typed
-    assert gd.resolve_name("  PoLLo ") == gd.resolve_name("pollo")
-    assert gd.resolve_name("ATÚN") == gd.resolve_name("atun") == ("atún fresco", "atún en lata")
-    assert gd.resolve_name("Jamon   Serrano") == ("jamón serrano",)
-    assert gd.resolve_name("PLÁTANOS") == gd.resolve_name("platanos") == ("plátano",)
+    for name in INGREDIENTS:  # a catalogue name stands for itself, however it is typed
+        for typed in (name, name.upper(), strip_accents(name), f"  {name.title()}\t", name.replace(" ", "  ")):
+            assert resolve_name(typed) == (name,), typed
+    assert resolve_name("  PoLLo ") == resolve_name("pollo")
+    assert resolve_name("ATÚN") == resolve_name("atun") == ("atún fresco", "atún en lata")
+    assert resolve_name("Jamon   Serrano") == ("jamón serrano",)
+    assert resolve_name("PLÁTANOS") == resolve_name("platanos") == ("plátano",)
     for unknown in ("", "   ", "gazpacho", "pollo asado", "lentejas con chorizo", "x"):
-        assert gd.resolve_name(unknown) == (), unknown
+        assert resolve_name(unknown) == (), unknown
 
 
 def test_dish_names_cook_with_their_dish_type():
     for name in COOK_DISHES:
-        assert name in gd.DISH_NAMES, name
-    for name, (dish, usual) in gd.DISH_NAMES.items():
-        assert name == " ".join(name.split()).lower() and dish in gd.DISHES, name
+        assert name in DISH_NAMES, name
+    for name, (dish, usual) in DISH_NAMES.items():
+        assert name == " ".join(name.split()).lower() and dish in DISHES, name
         assert usual and len(set(usual)) == len(usual), name
         for n in usual:
-            assert n in gd.INGREDIENTS and not gd.INGREDIENTS[n].pantry, (name, n)
-            assert dish in gd.INGREDIENTS[n].techniques, (name, n)  # the dish type has a step for it
-        recipe = gd.DISH_RECIPES[name]
+            assert n in INGREDIENTS and not INGREDIENTS[n].pantry, (name, n)
+            assert dish in INGREDIENTS[n].techniques, (name, n)  # the dish type has a step for it
+        recipe = DISH_RECIPES[name]
         assert recipe.core and {n for g in recipe.core + recipe.optional for n in g} == set(usual), name
         # A catalogue name inside the dish name ("lentejas con chorizo") is in every recipe of it.
         for n in names_in(name):
@@ -349,14 +365,14 @@ def test_alias_and_dish_checkers_catch_errors(examples):
     row = next(ex for ex in examples if len(ex["aliases"]) == 1)
     (name, alias), = row["aliases"].items()
     assert not alias_errors(row)
-    wrong = "pescado" if name not in gd.ALIASES["pescado"] else "queso"
+    wrong = "pescado" if name not in ALIASES["pescado"] else "queso"
     assert alias_errors(dict(row, aliases={name: wrong}))  # a word of another family
     assert alias_errors(dict(row, aliases={name: "pimientos verdes" if wrong == "queso" else alias + "x"}))
     lines = [line for line in row["response"].split("\n") if not (line.startswith("- ") and name in names_in(line))]
     assert alias_errors(dict(row, response="\n".join(lines)))  # the ingredient left out of the list
     dish = next(ex for ex in examples if ex["dish_name"])
     assert not dish_errors(dish)
-    core = gd.DISH_RECIPES[dish["dish_name"]].core[0]
+    core = DISH_RECIPES[dish["dish_name"]].core[0]
     assert dish_errors(dict(dish, ingredients=[n for n in dish["ingredients"] if n not in core]))
     assert dish_errors(dict(dish, dish_type="batido" if dish["dish_type"] != "batido" else "sopa"))
     assert dish_errors(dict(dish, ingredients=dish["ingredients"] + ["chocolate negro"]))
@@ -394,12 +410,12 @@ def test_committed_file_matches_default_run(tmp_path):
     assert re.search(r"peticiones con alias .*: \d+ ", result.stdout), result.stdout
     assert re.search(r"peticiones por nombre de plato: \d+ ", result.stdout), result.stdout
     assert committed.read_bytes() == out.read_bytes()
-    rows = chef_common.read_jsonl(committed)
+    rows = read_jsonl(committed)
     assert len(rows) == gd.DEFAULT_NUM
 
 
 def test_committed_file_aliases_and_dish_names():
-    rows = chef_common.read_jsonl(REPO / "recetas_extended.jsonl")
+    rows = read_jsonl(REPO / "recetas_extended.jsonl")
     aliased = [r for r in rows if r["aliases"]]
     named = [r for r in rows if r["dish_name"]]
     assert 0.20 <= len(aliased) / len(rows) <= 0.25
@@ -412,7 +428,7 @@ def test_committed_file_aliases_and_dish_names():
     assert set(COOK_WORDS) - typed <= {"carne picada", "manzanas"}  # rare ingredients: not always drawn
     assert len({r["dish_name"] for r in named}) >= 40
     # Long requests (6 to 8 ingredients) keep the share SIZE_WEIGHTS gives them.
-    nominal = sum(w for k, w in gd.SIZE_WEIGHTS.items() if k >= 6) / sum(gd.SIZE_WEIGHTS.values())
+    nominal = sum(w for k, w in SIZE_WEIGHTS.items() if k >= 6) / sum(SIZE_WEIGHTS.values())
     assert abs(sum(len(r["ingredients"]) >= 6 for r in rows) / len(rows) - nominal) < 0.03
 
 
@@ -425,7 +441,7 @@ def test_committed_file_grammar_and_rules():
         for text in (row["instruction"], row["response"]):
             assert not grammar_errors(text), (grammar_errors(text), text)
         for diet in row["diet"]:
-            assert not any(gd.violates(diet, n) for n in row["ingredients"])
+            assert not any(violates(diet, n) for n in row["ingredients"])
 
 
 def test_help():

@@ -10,8 +10,37 @@ import pytest
 from conftest import run_script
 
 import evaluate as E
-from chef_common import read_jsonl
-from generate_dataset import INGREDIENTS, generate_examples, violates
+from chef.baselines import KneserNeyLM, nearest_recipe
+from chef.card import CARD_END, CARD_START, CARD_START_GGUF, hand_table, replace_section
+from chef.catalogue import DIETS, INGREDIENTS, violates
+from chef.cli import ChefError
+from chef.dataset import generate_examples
+from chef.evaluation import HAND_KINDS, HFModel, heldout_requests, read_hand_requests, same_text, training_combinations
+from chef.files import read_jsonl
+from chef.metrics import (
+    CopyIndex,
+    _contains_word,
+    announced_diets,
+    broken_announced_diets,
+    coherence,
+    coherence_summary,
+    copy_metrics,
+    diet_violations,
+    distinct_n,
+    format_check,
+    group_hits,
+    longest_common_run,
+    repeated_ingredients,
+    repeated_ngram_rate,
+    score_answer,
+    score_hand_answer,
+    summarize,
+    summarize_hand,
+    unlisted_in_steps,
+    unrequested_main,
+    words,
+)
+
 
 # A recipe in the generator's format, written by hand: 3 ingredients asked, 2 used.
 MISSING_ONE = """Revuelto de setas variadas
@@ -50,14 +79,14 @@ RUNAWAY = "Tortilla de patata\n" + "Añade la sal y remueve bien. " * 40
 
 def score(text, ingredients, diet=(), index=None):
     request = {"ingredients": list(ingredients), "diet": list(diet)}
-    return E.score_answer(text, request, INGREDIENTS, violates, index or E.CopyIndex(["una receta cualquiera"]))
+    return score_answer(text, request, INGREDIENTS, violates, index or CopyIndex(["una receta cualquiera"]))
 
 
 # ---------------------------------------------------------------------------
 # Metrics on hand-made answers
 # ---------------------------------------------------------------------------
 def test_reference_recipes_score_perfectly():
-    index = E.CopyIndex(["nada que ver"])
+    index = CopyIndex(["nada que ver"])
     for ex in generate_examples(40, 5):
         s = score(ex["response"], ex["ingredients"], ex["diet"], index)
         assert s["format_valid"], ex["response"]
@@ -94,73 +123,73 @@ def test_vegetarian_answer_with_chorizo_is_a_violation():
 ])
 def test_each_diet(diet, name, bad):
     text = f"Plato\n\nIngredientes:\n- 100 g de {name}\n\nPreparación:\n1. Cocina {name}."
-    assert bool(E.diet_violations(text, [diet], INGREDIENTS, violates)[diet]) is bad
+    assert bool(diet_violations(text, [diet], INGREDIENTS, violates)[diet]) is bad
 
 
 def test_pantry_basics_are_not_unrequested_main_ingredients():
     text = "Plato\n\nIngredientes:\n- 1 patata\n- sal\n- aceite de oliva\n- caldo de verduras\n\nPreparación:\n1. Cuece la patata."
-    assert E.unrequested_main(text, ["patata"], INGREDIENTS) == []
-    assert E.unrequested_main(text.replace("- sal", "- tomate triturado"), ["patata"], INGREDIENTS) == ["tomate triturado"]
+    assert unrequested_main(text, ["patata"], INGREDIENTS) == []
+    assert unrequested_main(text.replace("- sal", "- tomate triturado"), ["patata"], INGREDIENTS) == ["tomate triturado"]
 
 
 def test_format_checks():
-    assert E.format_check(MISSING_ONE)["valid"]
+    assert format_check(MISSING_ONE)["valid"]
     no_title = MISSING_ONE.split("\n", 2)[2].lstrip()
-    assert not E.format_check("Ingredientes:" + no_title.split("Ingredientes:")[1])["title"]
+    assert not format_check("Ingredientes:" + no_title.split("Ingredientes:")[1])["title"]
     out_of_order = MISSING_ONE.replace("3. Saltea", "4. Saltea")
-    assert not E.format_check(out_of_order)["steps_numbered"] and not E.format_check(out_of_order)["valid"]
+    assert not format_check(out_of_order)["steps_numbered"] and not format_check(out_of_order)["valid"]
     swapped = "Plato\nPreparación:\n1. Corta.\nIngredientes:\n- 1 patata"
-    assert E.format_check(swapped) == {"title": True, "ingredients": True, "steps": True,
+    assert format_check(swapped) == {"title": True, "ingredients": True, "steps": True,
                                        "sections_in_order": False, "steps_numbered": True, "valid": False}
-    assert not E.format_check(MISSING_ONE.split("Preparación:")[0])["steps"]
+    assert not format_check(MISSING_ONE.split("Preparación:")[0])["steps"]
 
 
 def test_runaway_answer():
     s = score(RUNAWAY, ["patata"])
     assert not s["format_valid"] and s["recall_list"] == 0.0
     assert s["repeated_4gram"] > 0.9  # 6 words x 40: all but the first few 4-grams repeat
-    assert E.repeated_ngram_rate(MISSING_ONE) < 0.05
+    assert repeated_ngram_rate(MISSING_ONE) < 0.05
     # A generation cut at max_new_tokens counts as "never reached the end token".
     scored = [dict(s, reached_end=False), dict(score(MISSING_ONE, ["huevos"]), reached_end=True)]
-    summary = E.summarize(scored, [RUNAWAY, MISSING_ONE])
+    summary = summarize(scored, [RUNAWAY, MISSING_ONE])
     assert summary["no_end"] == 0.5 and summary["format_valid"] == 0.5
 
 
 def test_distinct_2():
-    assert E.distinct_n(["corta la patata", "corta la patata"]) == 0.5
-    assert E.distinct_n(["corta la patata", "bate los huevos"]) == 1.0
-    assert E.distinct_n([]) == 0.0
+    assert distinct_n(["corta la patata", "corta la patata"]) == 0.5
+    assert distinct_n(["corta la patata", "bate los huevos"]) == 1.0
+    assert distinct_n([]) == 0.0
 
 
 def test_copy_of_a_training_recipe():
     training = [ex["response"] for ex in generate_examples(30, 11)]
-    index = E.CopyIndex(training)
-    copy = E.copy_metrics(training[17], index)
+    index = CopyIndex(training)
+    copy = copy_metrics(training[17], index)
     assert copy["closest_training"] == 17 and copy["copy_fraction"] == 1.0
-    assert copy["copy_run"] == len(E.words(training[17]))
+    assert copy["copy_run"] == len(words(training[17]))
     # Half a training recipe pasted into new text: the run is that half.
-    half = E.words(training[3])[: len(E.words(training[3])) // 2]
+    half = words(training[3])[: len(words(training[3])) // 2]
     mixed = "pulpo gallego con cachelos " + " ".join(half) + " zumo de naranja recién exprimido"
-    copy = E.copy_metrics(mixed, index)
+    copy = copy_metrics(mixed, index)
     assert copy["closest_training"] == 3 and copy["copy_run"] >= len(half)
     assert copy["copy_fraction"] < 1.0
-    assert E.longest_common_run("a b c d e".split(), "x b c d y".split()) == 3
-    assert E.longest_common_run([], ["a"]) == 0
+    assert longest_common_run("a b c d e".split(), "x b c d y".split()) == 3
+    assert longest_common_run([], ["a"]) == 0
 
 
 def test_model_card_section_is_replaced_or_appended(tmp_path):
     card = "# Modelo\n\ntexto\n\n<!-- evaluation:start -->\nvieja\n<!-- evaluation:end -->\n\nfinal\n"
-    new = E.replace_section(card, f"{E.CARD_START}\nnueva\n{E.CARD_END}")
-    assert "vieja" not in new and "nueva" in new and new.endswith("final\n") and new.count(E.CARD_START) == 1
-    appended = E.replace_section("# Modelo\n", f"{E.CARD_START}\nnueva\n{E.CARD_END}")
-    assert appended == f"# Modelo\n\n{E.CARD_START}\nnueva\n{E.CARD_END}\n"
+    new = replace_section(card, f"{CARD_START}\nnueva\n{CARD_END}")
+    assert "vieja" not in new and "nueva" in new and new.endswith("final\n") and new.count(CARD_START) == 1
+    appended = replace_section("# Modelo\n", f"{CARD_START}\nnueva\n{CARD_END}")
+    assert appended == f"# Modelo\n\n{CARD_START}\nnueva\n{CARD_END}\n"
 
 
 # ---------------------------------------------------------------------------
 # Coherence: a recipe that contradicts itself
 # ---------------------------------------------------------------------------
 def coherent(text):
-    return E.coherence(text, INGREDIENTS, violates)
+    return coherence(text, INGREDIENTS, violates)
 
 
 def test_generated_recipes_are_coherent():
@@ -172,60 +201,60 @@ def test_generated_recipes_are_coherent():
 
 def test_steps_using_an_unlisted_ingredient():
     bad = MISSING_ONE.replace("2. Bate los huevos con la sal.", "2. Abre los mejillones al vapor y bate los huevos.")
-    assert E.unlisted_in_steps(bad, INGREDIENTS) == ["mejillones"]
+    assert unlisted_in_steps(bad, INGREDIENTS) == ["mejillones"]
     assert coherent(bad)["incoherent_kinds"] == ["unlisted"] and coherent(bad)["incoherent"]
-    assert E.unlisted_in_steps(MISSING_ONE, INGREDIENTS) == []  # the tip's espinacas do not count
+    assert unlisted_in_steps(MISSING_ONE, INGREDIENTS) == []  # the tip's espinacas do not count
     # Pantry basics may go unlisted; a listed "cebolla morada" makes "la cebolla" of a step fine.
     pantry = MISSING_ONE.replace("con la sal.", "con la sal y un chorrito de aceite de oliva.")
-    assert E.unlisted_in_steps(pantry, INGREDIENTS) == []
+    assert unlisted_in_steps(pantry, INGREDIENTS) == []
     onion = "Ensalada\n\nIngredientes:\n- 1 cebolla morada\n- 1 tomate\n\nPreparación:\n1. Corta la cebolla y el tomate."
-    assert E.unlisted_in_steps(onion, INGREDIENTS) == []
-    assert E.unlisted_in_steps(onion.replace("y el tomate", "y el pepino"), INGREDIENTS) == ["pepino"]
+    assert unlisted_in_steps(onion, INGREDIENTS) == []
+    assert unlisted_in_steps(onion.replace("y el tomate", "y el pepino"), INGREDIENTS) == ["pepino"]
 
 
 def test_ingredient_repeated_in_the_list_or_the_title():
     twice = MISSING_ONE.replace("- 4 huevos\n", "- 4 huevos\n- 2 huevos\n")
-    assert E.repeated_ingredients(twice, INGREDIENTS) == {"list": ["huevos"], "title": []}
+    assert repeated_ingredients(twice, INGREDIENTS) == {"list": ["huevos"], "title": []}
     assert coherent(twice)["incoherent_kinds"] == ["repeated"]
     soup = ("Sopa de chorizo, chorizo y lentejas\n\nIngredientes:\n- 80 g de chorizo\n- 140 g de lentejas\n\n"
             "Preparación:\n1. Sofríe el chorizo.\n2. Añade las lentejas y cuece 10 minutos.")
-    assert E.repeated_ingredients(soup, INGREDIENTS) == {"list": [], "title": ["chorizo"]}
+    assert repeated_ingredients(soup, INGREDIENTS) == {"list": [], "title": ["chorizo"]}
     assert coherent(soup)["title_repeats"] == ["chorizo"] and coherent(soup)["incoherent"]
     fine = soup.replace("Sopa de chorizo, chorizo y lentejas", "Ensalada de tomate y tomates cherry")
-    assert E.repeated_ingredients(fine, INGREDIENTS) == {"list": [], "title": []}
-    assert E.repeated_ingredients(MISSING_ONE, INGREDIENTS) == {"list": [], "title": []}
+    assert repeated_ingredients(fine, INGREDIENTS) == {"list": [], "title": []}
+    assert repeated_ingredients(MISSING_ONE, INGREDIENTS) == {"list": [], "title": []}
 
 
 def test_announced_diet_broken_by_its_own_ingredients():
     vegan = WITH_CHORIZO.replace("Para 2 personas · 30 minutos", "Para 2 personas · 30 minutos\nReceta vegana.")
-    assert E.announced_diets(vegan) == ["vegano"]
-    assert E.broken_announced_diets(vegan, INGREDIENTS, violates) == {"vegano": ["chorizo", "huevos"]}
+    assert announced_diets(vegan) == ["vegano"]
+    assert broken_announced_diets(vegan, INGREDIENTS, violates) == {"vegano": ["chorizo", "huevos"]}
     assert coherent(vegan)["incoherent_kinds"] == ["diet_announced"]
     # Announced and kept: nothing to object to. "sin gluten" holds for patata, huevos and chorizo.
-    assert E.broken_announced_diets(vegan.replace("vegana", "sin gluten"), INGREDIENTS, violates) == {}
+    assert broken_announced_diets(vegan.replace("vegana", "sin gluten"), INGREDIENTS, violates) == {}
     assert not coherent(vegan.replace("vegana", "sin gluten"))["incoherent"]
-    assert E.announced_diets(vegan.replace("vegana", "vegetariana y sin lactosa")) == ["vegetariano", "sin lactosa"]
+    assert announced_diets(vegan.replace("vegana", "vegetariana y sin lactosa")) == ["vegetariano", "sin lactosa"]
     # A closing tip suggesting a variation announces nothing.
     tip = WITH_CHORIZO + "\n\nConsejo: para una versión vegana, cambia el chorizo por tofu."
-    assert E.announced_diets(tip) == [] and not coherent(tip)["incoherent"]
+    assert announced_diets(tip) == [] and not coherent(tip)["incoherent"]
 
 
 def test_coherence_in_the_summary():
     scored = [dict(coherent(MISSING_ONE), reached_end=True),
               dict(coherent(MISSING_ONE.replace("- 4 huevos\n", "- 4 huevos\n- 2 huevos\n")), reached_end=True)]
-    summary = E.coherence_summary(scored)
+    summary = coherence_summary(scored)
     assert summary == {"incoherent": 0.5, "incoherent:unlisted": 0.0, "incoherent:repeated": 0.5,
                        "incoherent:diet_announced": 0.0}
-    assert E.coherence_summary([{"format_valid": True}]) == {}  # scored without coherence: no rows
+    assert coherence_summary([{"format_valid": True}]) == {}  # scored without coherence: no rows
 
 
 # ---------------------------------------------------------------------------
 # Hand-written requests (peticiones_a_mano.jsonl)
 # ---------------------------------------------------------------------------
 def test_hand_file_is_sound():
-    rows = E.read_hand_requests(E.HAND_FILE)
+    rows = read_hand_requests(E.HAND_FILE)
     assert len(rows) >= 150
-    assert len({E.same_text(r["request"]) for r in rows}) == len(rows)  # no request twice
+    assert len({same_text(r["request"]) for r in rows}) == len(rows)  # no request twice
     kinds = {}
     for r in rows:
         kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
@@ -235,10 +264,10 @@ def test_hand_file_is_sound():
             # "patatas") or part of a catalogue name ("carne picada"), so a misspelt name fails.
             assert any(name in INGREDIENTS for name in group), r
         for name in [n for g in r["must_use"] for n in g] + r["must_not"]:
-            plain = re.fullmatch(r"[a-záéíóúüñ]+", name) or any(E._contains_word(c, name) for c in INGREDIENTS)
+            plain = re.fullmatch(r"[a-záéíóúüñ]+", name) or any(_contains_word(c, name) for c in INGREDIENTS)
             assert name in INGREDIENTS or plain, (name, r["request"])
-        assert set(r["diet"]) <= set(E.DIETS)
-    assert set(kinds) == set(E.HAND_KINDS), kinds
+        assert set(r["diet"]) <= set(DIETS)
+    assert set(kinds) == set(HAND_KINDS), kinds
     assert min(kinds.values()) >= 8, kinds
 
 
@@ -246,13 +275,13 @@ def test_hand_file_errors_name_the_request(tmp_path):
     path = tmp_path / "a_mano.jsonl"
     path.write_text('{"request": "pollo", "must_use": [["pollo"]], "kind": "single"}\n'
                     '{"request": "tofu", "must_use": ["tofu"], "kind": "single"}\n', encoding="utf-8")
-    with pytest.raises(E.ChefError, match="petición 2: 'must_use'"):
-        E.read_hand_requests(path)
+    with pytest.raises(ChefError, match="petición 2: 'must_use'"):
+        read_hand_requests(path)
     path.write_text('{"request": "tofu", "must_use": [["tofu"]], "diet": ["keto"], "kind": "diet"}\n', encoding="utf-8")
-    with pytest.raises(E.ChefError, match="'diet'"):
-        E.read_hand_requests(path)
-    with pytest.raises(E.ChefError, match="--no-hand"):
-        E.read_hand_requests(tmp_path / "no-existe.jsonl")
+    with pytest.raises(ChefError, match="'diet'"):
+        read_hand_requests(path)
+    with pytest.raises(ChefError, match="--no-hand"):
+        read_hand_requests(tmp_path / "no-existe.jsonl")
 
 
 # "sin lactosa: pollo, champiñones y nata": the cream should stay out.
@@ -274,7 +303,7 @@ CHICKEN_REQUEST = {"request": "sin lactosa: pollo, champiñones y nata", "kind":
 
 
 def hand_score(text, request=CHICKEN_REQUEST):
-    return E.score_hand_answer(text, request, INGREDIENTS, violates)
+    return score_hand_answer(text, request, INGREDIENTS, violates)
 
 
 def test_hand_request_scoring():
@@ -294,7 +323,7 @@ def test_hand_request_scoring():
     assert s["missing"] == ["champiñones"] and not s["fully_right"]
     assert not hand_score(clean.replace("Preparación:", "Pasos:"))["fully_right"]
     # Whole words only: "pollo" is not found in "repollo".
-    assert E.group_hits("Plato\n\nIngredientes:\n- repollo\n\nPreparación:\n1. Cuece el repollo.", [["pollo"]]) == [(False, False)]
+    assert group_hits("Plato\n\nIngredientes:\n- repollo\n\nPreparación:\n1. Cuece el repollo.", [["pollo"]]) == [(False, False)]
 
 
 def test_hand_summary_and_table():
@@ -303,13 +332,13 @@ def test_hand_summary_and_table():
         "3. Vierte la nata para cocinar y deja reducir 3 minutos.", "3. Sirve caliente.")
     scored = [dict(hand_score(CREAMY_CHICKEN, requests[0]), reached_end=True),
               dict(hand_score(clean, requests[1]), reached_end=False)]
-    summary = E.summarize_hand(scored, requests)
+    summary = summarize_hand(scored, requests)
     assert summary["fully_right"] == 0.5 and summary["groups_used"] == 1.0
     assert summary["forbidden_rate"] == 1.0 and summary["forbidden_requests"] == 1
     assert summary["violation_rate"] == 1.0 and summary["diet_requests"] == 1
     assert summary["no_end"] == 0.5 and summary["incoherent"] == 0.0
     assert summary["by_kind"] == {"diet": {"requests": 1, "fully_right": 0.0}, "list": {"requests": 1, "fully_right": 1.0}}
-    table = E.hand_table(summary)
+    table = hand_table(summary)
     assert table.startswith("| métrica | modelo |")
     assert "| peticiones | 2 |" in table and "| · lista escueta (`list`, n = 1) | 100.0 % |" in table
     assert "| recetas incoherentes (se contradicen a sí mismas) | 0.0 % |" in table
@@ -320,22 +349,22 @@ def test_hand_summary_and_table():
 # ---------------------------------------------------------------------------
 def test_heldout_requests_are_new(tiny_data):
     rows = read_jsonl(tiny_data)
-    combos = E.training_combinations(rows, INGREDIENTS)
+    combos = training_combinations(rows, INGREDIENTS)
     # Seed 7 made the training file: its first 400 requests are all excluded, yet 30 new ones come.
     for seed in (7, E.SEED):
-        requests = E.heldout_requests(rows, combos, 30, seed, generate_examples)
+        requests = heldout_requests(rows, combos, 30, seed, generate_examples)
         assert len(requests) == 30
-        assert not {E.same_text(r["instruction"]) for r in requests} & {E.same_text(r["instruction"]) for r in rows}
+        assert not {same_text(r["instruction"]) for r in requests} & {same_text(r["instruction"]) for r in rows}
         assert not {frozenset(r["ingredients"]) for r in requests} & set(combos)
         assert len({frozenset(r["ingredients"]) for r in requests}) == 30
     # Combinations are read from the recipe when a file has no `ingredients` field.
     bare = [{"instruction": r["instruction"], "response": r["response"]} for r in rows[:50]]
-    assert E.training_combinations(bare, INGREDIENTS) == combos[:50]
+    assert training_combinations(bare, INGREDIENTS) == combos[:50]
 
 
 def test_kneser_ney_is_a_distribution():
     seqs = [[4, 5, 6, 7, 0], [4, 5, 8, 7, 0], [4, 9, 6, 7, 0]]
-    lm = E.KneserNeyLM(seqs, vocab_size=12, order=3, pad_id=0)
+    lm = KneserNeyLM(seqs, vocab_size=12, order=3, pad_id=0)
     for history in ([], [4], [4, 5], [11, 11], [4, 5, 6, 7]):
         probs = [lm.prob(t, history) for t in range(12)]
         assert sum(probs) == pytest.approx(1.0) and min(probs) > 0
@@ -348,14 +377,14 @@ def test_kneser_ney_is_a_distribution():
 
 def test_nearest_recipe():
     combos = [frozenset({"pollo"}), frozenset({"arroz redondo", "tomate", "chorizo"}), frozenset({"arroz redondo", "tomate"})]
-    assert E.nearest_recipe(["arroz redondo", "tomate", "ajo"], combos) == 2  # same overlap, fewer extras
-    assert E.nearest_recipe(["pollo", "ajo"], combos) == 0
+    assert nearest_recipe(["arroz redondo", "tomate", "ajo"], combos) == 2  # same overlap, fewer extras
+    assert nearest_recipe(["pollo", "ajo"], combos) == 0
 
 
 def test_batched_decoding_matches_one_by_one(tiny_model):
-    from inference_scratch import generate_tokens
+    from chef.decoding import generate_tokens
 
-    model = E.HFModel.load(tiny_model, "cpu")
+    model = HFModel.load(tiny_model, "cpu")
     requests = generate_examples(6, 3)
     prompts = [model.encode(model.render(r["instruction"])) for r in requests]
     assert len({len(p) for p in prompts}) > 1  # left padding is really exercised
@@ -408,14 +437,14 @@ def test_end_to_end(model_copy, tiny_data, tmp_path):
     assert summary["retriever"]["copy_fraction"] == 1.0  # it returns training recipes verbatim
     assert math.isfinite(summary["model"]["loss"]) and math.isfinite(summary["ngram"]["loss"])
     card = (model_copy / "README.md").read_text(encoding="utf-8")
-    assert card.count(E.CARD_START) == 1 and "| métrica |" in card and "Not evaluated yet" not in card
+    assert card.count(CARD_START) == 1 and "| métrica |" in card and "Not evaluated yet" not in card
     # A quicker run never replaces the card's evaluation; one of as many requests does.
     proc = run_script(args + ["--num", 3])
     assert "no escribo la tarjeta: muestra una evaluación de 6 peticiones y esta tiene 3" in proc.stdout
     assert (model_copy / "README.md").read_text(encoding="utf-8") == card
     run_script(args + ["--temperature", "0.7", "--top-p", "0.9"])
     card = (model_copy / "README.md").read_text(encoding="utf-8")
-    assert card.count(E.CARD_START) == 1 and "sampled (temperature 0.7" in card
+    assert card.count(CARD_START) == 1 and "sampled (temperature 0.7" in card
     assert "hand" not in json.loads(out.read_text(encoding="utf-8")) and "Hand-written" not in card
 
 
@@ -443,7 +472,7 @@ def test_end_to_end_with_hand_requests(model_copy, tiny_data, tmp_path):
         assert isinstance(r["model"]["text"], str) and {"fully_right", "groups_used", "incoherent"} <= set(r["model"])
     assert report["hand"]["summary"]["requests"] == 5 and report["summary"]["reference"]["incoherent"] == 0.0
     card = (model_copy / "README.md").read_text(encoding="utf-8")
-    start, end = card.index(E.CARD_START), card.index(E.CARD_END)
+    start, end = card.index(CARD_START), card.index(CARD_END)
     section = card[start:end]
     assert section.count("| métrica |") == 2 and "### Hand-written requests" in section and "`a_mano.jsonl`" in section
 
@@ -460,7 +489,7 @@ def test_gguf_end_to_end(model_copy, tiny_data, tmp_path):
     report = json.loads(out.read_text(encoding="utf-8"))
     assert len(report["requests"]) == 3 and math.isfinite(report["summary"]["model"]["loss"])
     assert len(report["hand"]["requests"]) == 3
-    assert E.CARD_START_GGUF in (model_copy / "README.md").read_text(encoding="utf-8")
+    assert CARD_START_GGUF in (model_copy / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("flag, what", [("--model", "carpeta del modelo"), ("--data", "fichero de datos"),

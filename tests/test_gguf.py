@@ -32,11 +32,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO, run_script
 
-import convert_to_gguf as c2g
-from chef_common import (
+from chef.cli import ChefError
+from chef.decoding import decode
+from chef.files import file_sha256, read_jsonl
+from chef.gguf_export import DESCRIPTION, convert
+from chef.model_folder import generation_defaults, load_model
+from chef.prompt import (
     ASSISTANT_TOKEN,
     DATA_FILE,
     EOS_TOKEN,
@@ -45,14 +48,11 @@ from chef_common import (
     PAD_TOKEN,
     SAMPLING_DEFAULTS,
     USER_TOKEN,
-    ChefError,
     format_example,
     format_prompt,
-    generation_defaults,
-    load_model,
-    read_jsonl,
 )
-from inference_scratch import decode
+from chef.training import HOLDOUT_FRACTION, SEED, split_examples
+
 
 llama_cpp = pytest.importorskip("llama_cpp", reason="pip install -r requirements-dev.txt (llama-cpp-python)")
 
@@ -186,7 +186,7 @@ def hf(tiny_model):
 def ggufs(tiny_model, tmp_path_factory):
     """outtype -> summary of the tiny model converted to that type."""
     out = tmp_path_factory.mktemp("gguf")
-    return {t: c2g.convert(tiny_model, out / f"tiny-{t}.gguf", t) for t in OUTTYPES}
+    return {t: convert(tiny_model, out / f"tiny-{t}.gguf", t) for t in OUTTYPES}
 
 
 def field_value(field):
@@ -366,7 +366,7 @@ def assert_read_back(path, model_dir, model, tok, outtype):
         "general.architecture": "gpt2",
         "general.name": MODEL_NAME,
         "general.basename": "chef-bot-scratch",
-        "general.description": c2g.DESCRIPTION,
+        "general.description": DESCRIPTION,
         "general.size_label": gguf.utility.model_weight_count_rounded_notation(sum(p.numel() for p in model.parameters())),
         "general.license": "mit",
         "general.languages": ["es"],
@@ -791,14 +791,14 @@ def test_unmapped_and_missing_tensors_are_named(tiny_model, tmp_path):
     original = load_file(model / "model.safetensors")
     save_file({**original, "transformer.h.0.attn.rotary.weight": np.zeros(4, np.float16)}, model / "model.safetensors")
     with pytest.raises(ChefError, match="transformer.h.0.attn.rotary.weight"):
-        c2g.convert(model, tmp_path / "x.gguf", "f16")
+        convert(model, tmp_path / "x.gguf", "f16")
     save_file({k: v for k, v in original.items() if k != "transformer.h.1.mlp.c_fc.bias"}, model / "model.safetensors")
     with pytest.raises(ChefError, match=r"transformer\.h\.1\.mlp\.c_fc\.bias"):
-        c2g.convert(model, tmp_path / "x.gguf", "f16")
+        convert(model, tmp_path / "x.gguf", "f16")
     # Mask buffers of older checkpoints and a tied lm_head are dropped on purpose.
     extra = {"lm_head.weight": original["transformer.wte.weight"], "transformer.h.0.attn.bias": np.ones((1, 1, 4, 4), np.float16)}
     save_file({**original, **extra}, model / "model.safetensors")
-    assert c2g.convert(model, tmp_path / "x.gguf", "f16")["tensors"] == len(original)
+    assert convert(model, tmp_path / "x.gguf", "f16")["tensors"] == len(original)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "x.gguf"]
 
 
@@ -811,13 +811,12 @@ def heldout_requests(n):
     """n held-out instructions of the committed model, or FIXED_REQUESTS if the split is unknown."""
     report_file = MODEL_DIR / "training_report.json"
     if DATA_FILE.is_file() and report_file.is_file():
-        import train_from_scratch as tfs
 
         report = json.loads(report_file.read_text(encoding="utf-8"))
         data = report.get("data", {})
-        if data.get("sha256") == tfs.file_sha256(DATA_FILE):
+        if data.get("sha256") == file_sha256(DATA_FILE):
             rows = read_jsonl(DATA_FILE)[: data["train_examples"] + data["heldout_examples"]]
-            _, held = tfs.split_examples(rows, report.get("seed", tfs.SEED), tfs.HOLDOUT_FRACTION)
+            _, held = split_examples(rows, report.get("seed", SEED), HOLDOUT_FRACTION)
             if len(held) >= n:
                 return [r["instruction"] for r in held[:n]]
     return FIXED_REQUESTS[:n]
@@ -826,7 +825,7 @@ def heldout_requests(n):
 @pytest.mark.skipif(not MODEL_DIR.is_dir(), reason=f"{MODEL_DIR.name}/ no existe (entrena con: python train_from_scratch.py)")
 def test_committed_model_greedy_f16(tmp_path):
     model, tok = load_model(MODEL_DIR)
-    summary = c2g.convert(MODEL_DIR, tmp_path / "chef-bot-scratch.gguf", "f16")
+    summary = convert(MODEL_DIR, tmp_path / "chef-bot-scratch.gguf", "f16")
     n_ctx = model.config.n_positions
     llm = open_llama(summary["output"], n_ctx)
     eos_id = model.config.eos_token_id
@@ -853,5 +852,5 @@ def test_committed_model_read_back(outtype, committed_hf, tmp_path):
     """The shipped model: what llama.cpp relies on, and every key and tensor of its GGUF read back."""
     if outtype == OUTTYPES[0]:
         assert_llama_cpp_can_run(MODEL_DIR, *committed_hf)
-    summary = c2g.convert(MODEL_DIR, tmp_path / f"chef-bot-scratch-{outtype}.gguf", outtype)
+    summary = convert(MODEL_DIR, tmp_path / f"chef-bot-scratch-{outtype}.gguf", outtype)
     assert_read_back(summary["output"], MODEL_DIR, *committed_hf, outtype)

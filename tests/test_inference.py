@@ -18,12 +18,16 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import REPO, TEST_ENV, run_script
 
-import generate_dataset as gd
 import inference_scratch as chat
-from chef_common import ASSISTANT_TOKEN, USER_TOKEN, load_model
+from chef.catalogue import ALIASES, COMMON_ALIASES, DISH_NAMES, INGREDIENTS, resolve_name
+from chef.decoding import generate_tokens, sample_next, stream_text
+from chef.dishes import DISH_LABEL
+from chef.model_folder import load_model
+from chef.prompt import ASSISTANT_TOKEN, USER_TOKEN, build_prompt, clean_request, render_prompt
+from chef.requests import DISH_EXAMPLES, MAX_SHOWN_UNKNOWN, SPANISH_HINT, ingredients_text, read_request, request_notes
+
 
 SCRIPT = "inference_scratch.py"
 MAX_NEW = 24  # tokens per answer: enough to see a recipe start, fast on the tiny model
@@ -40,9 +44,9 @@ def tiny(tiny_model):
 def expected_answer(model, tokenizer, request, max_new_tokens=MAX_NEW):
     """The greedy text the script must print for one request (same prompt budget as the chat)."""
     budget = model.config.max_position_embeddings - max_new_tokens
-    ids, _ = chat.build_prompt(tokenizer, chat.clean_request(request), budget)
-    tokens = chat.generate_tokens(model, ids, max_new_tokens, temperature=0, eos_token_id=model.config.eos_token_id)
-    return "".join(chat.stream_text(tokenizer, tokens))
+    ids, _ = build_prompt(tokenizer, clean_request(request), budget)
+    tokens = generate_tokens(model, ids, max_new_tokens, temperature=0, eos_token_id=model.config.eos_token_id)
+    return "".join(stream_text(tokenizer, tokens))
 
 
 def greedy_args(model_dir, *extra):
@@ -110,14 +114,14 @@ TYPICAL_REQUESTS = [
 
 @pytest.mark.parametrize("text", TYPICAL_REQUESTS)
 def test_typical_requests_get_no_notes(text):
-    assert chat.request_notes(text) == []
+    assert request_notes(text) == []
 
 
 @pytest.mark.parametrize("text, notes", [
     ("kale, quinoa", ["No conozco como ingrediente: kale. Uso lo demás."]),
     ("pollo, kale y KALE", ["No conozco como ingrediente: kale. Uso lo demás."]),
-    ("chicken, rice", ["No conozco como ingrediente: chicken, rice." + chat.SPANISH_HINT]),
-    ("asdf qwerty", ["No conozco como ingrediente: asdf, qwerty." + chat.SPANISH_HINT]),
+    ("chicken, rice", ["No conozco como ingrediente: chicken, rice." + SPANISH_HINT]),
+    ("asdf qwerty", ["No conozco como ingrediente: asdf, qwerty." + SPANISH_HINT]),
     ("merlusa con patatas", ["No conozco como ingrediente: merlusa (¿merluza?). Uso lo demás."]),
     ("garvanzos", ["No conozco como ingrediente: garvanzos (¿garbanzos?)."]),
     ("vegetariano con chorizo", ["Ojo: el chorizo no es vegetariano."]),
@@ -129,27 +133,27 @@ def test_typical_requests_get_no_notes(text):
      ["No conozco como ingrediente: kale. Uso lo demás.", "Ojo: el cuscús lleva gluten; la miel no es vegana."]),
 ])
 def test_unknown_words_and_diet_clashes_are_named(text, notes):
-    assert chat.request_notes(text) == notes
+    assert request_notes(text) == notes
 
 
 def test_a_pasted_paragraph_is_not_listed_word_by_word():
     words = [f"xq{letter}z" for letter in "abcdefghijklmnopqrstuvwx"]
-    (note,) = chat.request_notes(" ".join(words))
+    (note,) = request_notes(" ".join(words))
     listed = note.split(": ", 1)[1].split(".", 1)[0]
-    assert listed == ", ".join(words[:chat.MAX_SHOWN_UNKNOWN]) + ", …"
+    assert listed == ", ".join(words[:MAX_SHOWN_UNKNOWN]) + ", …"
 
 
 def test_every_name_is_read_as_itself():
     """Every catalogue name and alias is one ingredient (its family at least), every dish name a dish."""
-    for name in [*gd.INGREDIENTS, *gd.ALIASES]:
-        reading = chat.read_request(name)
+    for name in [*INGREDIENTS, *ALIASES]:
+        reading = read_request(name)
         assert reading["unknown"] == [] and len(reading["ingredients"]) == 1, (name, reading)
         shown, family, exempt = reading["ingredients"][0]
-        assert shown == name.lower() and set(gd.resolve_name(name)) <= set(family)
-        assert exempt == (name in gd.DISH_LABEL.values())  # only "arroz" and "pasta", kinds of dish
-        assert chat.read_request(name.upper())["ingredients"] == reading["ingredients"]
-    for dish in gd.DISH_NAMES:
-        reading = chat.read_request(dish)
+        assert shown == name.lower() and set(resolve_name(name)) <= set(family)
+        assert exempt == (name in DISH_LABEL.values())  # only "arroz" and "pasta", kinds of dish
+        assert read_request(name.upper())["ingredients"] == reading["ingredients"]
+    for dish in DISH_NAMES:
+        reading = read_request(dish)
         assert reading["dishes"] == [dish] and reading["unknown"] == [], reading
 
 
@@ -157,19 +161,19 @@ def test_generated_requests_get_no_notes(tiny_data):
     """The generator's own requests (its templates, diets, quantities, case and accents) are all known,
     and never ask for an ingredient their diet rules out."""
     rows = [json.loads(line) for line in tiny_data.read_text(encoding="utf-8").splitlines()]
-    noted = {row["instruction"]: chat.request_notes(row["instruction"]) for row in rows}
+    noted = {row["instruction"]: request_notes(row["instruction"]) for row in rows}
     assert {text: notes for text, notes in noted.items() if notes} == {}
 
 
 def test_ingredients_text_lists_the_catalogue():
-    text = chat.ingredients_text()
-    for ing in gd.INGREDIENTS.values():
+    text = ingredients_text()
+    for ing in INGREDIENTS.values():
         line = next(line for line in text.splitlines() if line.startswith(f"  {ing.category}: "))
         assert ing.name in text, ing.name
     assert line  # every category has its line
     for name in ("pollo", "patatas", "queso"):
-        assert name in gd.COMMON_ALIASES and f" {name}," in text
-    assert all(dish in gd.DISH_NAMES and f"«{dish}»" in text for dish in chat.DISH_EXAMPLES)
+        assert name in COMMON_ALIASES and f" {name}," in text
+    assert all(dish in DISH_NAMES and f"«{dish}»" in text for dish in DISH_EXAMPLES)
     assert max(len(line) for line in text.splitlines()) <= 100
 
 
@@ -184,9 +188,9 @@ def test_piped_ingredientes_and_notes(tiny_model, tiny):
     proc = run_script(greedy_args(tiny_model), input="\n".join(lines) + "\n", timeout=120)
     assert proc.stdout == "".join(expected_answer(*tiny, r) + "\n\n" for r in lines[1:])  # recipes only
     said = [line for line in proc.stderr.splitlines() if not line.startswith("[receta cortada")]
-    assert said == [*chat.ingredients_text().splitlines(), *chat.request_notes(lines[1]),
-                    *chat.request_notes(lines[2])], proc.stderr
-    assert chat.request_notes(lines[2]) == ["Ojo: el chorizo no es vegetariano."]
+    assert said == [*ingredients_text().splitlines(), *request_notes(lines[1]),
+                    *request_notes(lines[2])], proc.stderr
+    assert request_notes(lines[2]) == ["Ojo: el chorizo no es vegetariano."]
 
 
 # ---------------------------------------------------------------------------
@@ -222,13 +226,13 @@ def test_broken_model_folder(tiny_model, tmp_path):
 SLOW_CHAT = """
 import sys, time
 import inference_scratch as chat
-from chef_common import run_main
-fast = chat.generate_tokens
+from chef.cli import run_main
+fast = generate_tokens
 def slow(*args, **kwargs):
     for token in fast(*args, **kwargs):
         time.sleep(0.02)
         yield token
-chat.generate_tokens = slow
+generate_tokens = slow
 run_main(chat.main)
 """
 
@@ -397,8 +401,8 @@ def test_ctrl_c_at_the_prompt_exits_cleanly(terminal, sigint):
 def test_greedy_loop_matches_transformers_generate(tiny):
     model, tokenizer = tiny
     eos = model.config.eos_token_id
-    ids, _ = chat.build_prompt(tokenizer, REQUEST, 64)
-    ours = list(chat.generate_tokens(model, ids, 60, temperature=0, eos_token_id=eos))
+    ids, _ = build_prompt(tokenizer, REQUEST, 64)
+    ours = list(generate_tokens(model, ids, 60, temperature=0, eos_token_id=eos))
     with torch.inference_mode():
         ref = model.generate(torch.tensor([ids]), max_new_tokens=60, do_sample=False,
                              eos_token_id=eos, pad_token_id=model.config.pad_token_id)
@@ -407,11 +411,11 @@ def test_greedy_loop_matches_transformers_generate(tiny):
 
 def test_seeded_sampling_repeats(tiny):
     model, tokenizer = tiny
-    ids, _ = chat.build_prompt(tokenizer, REQUEST, 64)
+    ids, _ = build_prompt(tokenizer, REQUEST, 64)
 
     def sample(seed):
         gen = torch.Generator().manual_seed(seed)
-        return list(chat.generate_tokens(model, ids, 40, temperature=1.0, top_k=40, top_p=0.9,
+        return list(generate_tokens(model, ids, 40, temperature=1.0, top_k=40, top_p=0.9,
                                          repetition_penalty=1.1, generator=gen))
 
     assert sample(3) == sample(3)
@@ -421,35 +425,35 @@ def test_seeded_sampling_repeats(tiny):
 def test_generation_stops_at_the_context(tiny):
     model, _ = tiny
     context = model.config.max_position_embeddings
-    tokens = list(chat.generate_tokens(model, [5] * (context - 3), 100, temperature=0))
+    tokens = list(generate_tokens(model, [5] * (context - 3), 100, temperature=0))
     assert len(tokens) == 3
 
 
 def test_sample_next_filters():
     logits = torch.tensor([1.0, 3.0, 2.0, -1.0])
-    assert chat.sample_next(logits.clone()) == 1  # temperature 0: greedy
+    assert sample_next(logits.clone()) == 1  # temperature 0: greedy
     gen = torch.Generator().manual_seed(0)
-    assert {chat.sample_next(logits.clone(), 1.0, top_k=1, generator=gen) for _ in range(20)} == {1}
-    assert {chat.sample_next(logits.clone(), 1.0, top_p=0.01, generator=gen) for _ in range(20)} == {1}
-    assert {chat.sample_next(logits.clone(), 5.0, top_k=2, generator=gen) for _ in range(200)} == {1, 2}
+    assert {sample_next(logits.clone(), 1.0, top_k=1, generator=gen) for _ in range(20)} == {1}
+    assert {sample_next(logits.clone(), 1.0, top_p=0.01, generator=gen) for _ in range(20)} == {1}
+    assert {sample_next(logits.clone(), 5.0, top_k=2, generator=gen) for _ in range(200)} == {1, 2}
     seen = torch.tensor([False, True, False, False])
-    assert chat.sample_next(logits.clone(), repetition_penalty=2.0, seen=seen) == 2  # 3/2 < 2
+    assert sample_next(logits.clone(), repetition_penalty=2.0, seen=seen) == 2  # 3/2 < 2
 
 
 def test_stream_text_rebuilds_multibyte_text(tiny):
     _, tokenizer = tiny
     text = "Añade el azúcar moreno al ñame: ¡buen provecho! 🍳 ☕"
     ids = tokenizer.encode(text, add_special_tokens=False) + [tokenizer.eos_token_id]
-    pieces = list(chat.stream_text(tokenizer, iter(ids)))
+    pieces = list(stream_text(tokenizer, iter(ids)))
     assert "".join(pieces) == text
     assert not any("\ufffd" in p for p in pieces)
 
 
 def test_long_requests_are_cut_to_the_budget(tiny):
     _, tokenizer = tiny
-    ids, cut = chat.build_prompt(tokenizer, LONG_REQUEST, 40)
+    ids, cut = build_prompt(tokenizer, LONG_REQUEST, 40)
     assert cut and len(ids) <= 40
     assert ids[0] == tokenizer.convert_tokens_to_ids(USER_TOKEN)
     assert ids[-1] == tokenizer.convert_tokens_to_ids(ASSISTANT_TOKEN)
-    assert chat.build_prompt(tokenizer, REQUEST, 40) == (chat.render_prompt(tokenizer, REQUEST), False)
-    assert chat.clean_request(f"  {USER_TOKEN}pollo{ASSISTANT_TOKEN} ") == "pollo"
+    assert build_prompt(tokenizer, REQUEST, 40) == (render_prompt(tokenizer, REQUEST), False)
+    assert clean_request(f"  {USER_TOKEN}pollo{ASSISTANT_TOKEN} ") == "pollo"

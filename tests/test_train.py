@@ -8,11 +8,25 @@ import sys
 import time
 
 import pytest
-
 from conftest import REPO, TEST_ENV, run_script
 
-import chef_common as C
 import train_from_scratch as T
+from chef.files import read_jsonl
+from chef.prompt import ASSISTANT_TOKEN, DATA_FILE, EOS_TOKEN, MODEL_DIR, SPECIAL_TOKENS, USER_TOKEN, format_prompt
+from chef.tokenizer import tokenizer_texts, train_tokenizer
+from chef.training import (
+    HOLDOUT_FRACTION,
+    PRESETS,
+    SEED,
+    SELECTION_METRIC,
+    TIE_BREAK_LOSS_WEIGHT,
+    TINY_OUTPUT_DIR,
+    default_parameter_count,
+    encode_example,
+    last_complete_checkpoint,
+    split_examples,
+)
+
 
 SPANISH = [
     "¿Qué preparo con piñones, ñoras y jamón? ¡Fácil!",
@@ -44,13 +58,13 @@ def test_shipped_checkpoint_is_the_best_by_greedy_score(tiny_run):
     score (task score, held-out loss breaking ties), and the card shows the per-evaluation figures."""
     model_dir, _, proc = tiny_run
     r = report(model_dir)
-    assert r["selection"] == T.SELECTION_METRIC
+    assert r["selection"] == SELECTION_METRIC
     evals = r["evaluations"]
     for e in evals:
         assert {"eval_recall_list", "eval_recall_steps", "eval_unrequested_rate", "eval_score"} <= set(e), e
         assert e["eval_score"] == pytest.approx((e["eval_recall_list"] + e["eval_recall_steps"]) / 2
                                                 - e["eval_unrequested_rate"], abs=2e-4)
-    key = lambda e: e["eval_score"] - T.TIE_BREAK_LOSS_WEIGHT * e["eval_loss"]  # noqa: E731
+    key = lambda e: e["eval_score"] - TIE_BREAK_LOSS_WEIGHT * e["eval_loss"]  # noqa: E731
     best = max(evals, key=key)
     assert r["shipped_step"] == best["step"], (r["shipped_step"], evals)
     # The final evaluation measured the shipped weights again: the same figures.
@@ -61,18 +75,18 @@ def test_shipped_checkpoint_is_the_best_by_greedy_score(tiny_run):
 
 
 def test_prompt_format_spaces_and_lower_cases_the_request():
-    assert C.format_prompt("POLLO Y ARROZ") == f"{C.USER_TOKEN} pollo y arroz{C.ASSISTANT_TOKEN}"
-    assert C.format_prompt("CALABACÍN, ÑORA, PIÑA, ÜÑ") == f"{C.USER_TOKEN} calabacín, ñora, piña, üñ{C.ASSISTANT_TOKEN}"
-    assert C.format_prompt("Ça À") == f"{C.USER_TOKEN} Ça À{C.ASSISTANT_TOKEN}"  # only ASCII and Spanish capitals
+    assert format_prompt("POLLO Y ARROZ") == f"{USER_TOKEN} pollo y arroz{ASSISTANT_TOKEN}"
+    assert format_prompt("CALABACÍN, ÑORA, PIÑA, ÜÑ") == f"{USER_TOKEN} calabacín, ñora, piña, üñ{ASSISTANT_TOKEN}"
+    assert format_prompt("Ça À") == f"{USER_TOKEN} Ça À{ASSISTANT_TOKEN}"  # only ASCII and Spanish capitals
     # The first word of a request gets the token it has everywhere else.
-    tok = T.train_tokenizer(["huevos, patatas y huevos fritos"] * 50, 300, model_max_length=64)
-    first = tok(C.format_prompt("huevos, patatas"), add_special_tokens=False)["input_ids"][1]
+    tok = train_tokenizer(["huevos, patatas y huevos fritos"] * 50, 300, model_max_length=64)
+    first = tok(format_prompt("huevos, patatas"), add_special_tokens=False)["input_ids"][1]
     assert tok.convert_ids_to_tokens(first) == "Ġhuevos"
 
 
 def test_tiny_preset_never_replaces_the_shipped_model():
-    assert T.parse_args(["--preset", "tiny"]).output_dir == T.TINY_OUTPUT_DIR != C.MODEL_DIR
-    assert T.parse_args([]).output_dir == C.MODEL_DIR
+    assert T.parse_args(["--preset", "tiny"]).output_dir == TINY_OUTPUT_DIR != MODEL_DIR
+    assert T.parse_args([]).output_dir == MODEL_DIR
     assert T.parse_args(["--preset", "tiny", "--output-dir", "x"]).output_dir.name == "x"
 
 
@@ -89,10 +103,10 @@ def test_output_folder_is_complete_and_atomic(tiny_model):
 
 
 def test_default_configuration_has_20_to_30m_parameters():
-    rows = C.read_jsonl(C.DATA_FILE)
-    train_rows, _ = T.split_examples(rows, T.SEED, T.HOLDOUT_FRACTION)
-    tok = T.train_tokenizer(T.tokenizer_texts(train_rows), T.PRESETS["full"]["vocab_size"], model_max_length=512)
-    n = T.default_parameter_count(vocab_size=len(tok), n_positions=512)
+    rows = read_jsonl(DATA_FILE)
+    train_rows, _ = split_examples(rows, SEED, HOLDOUT_FRACTION)
+    tok = train_tokenizer(tokenizer_texts(train_rows), PRESETS["full"]["vocab_size"], model_max_length=512)
+    n = default_parameter_count(vocab_size=len(tok), n_positions=512)
     assert 20e6 <= n <= 30e6, n
 
 
@@ -102,8 +116,8 @@ def test_tokenizer_round_trips_spanish(tiny_model):
     tok = AutoTokenizer.from_pretrained(tiny_model)
     for text in SPANISH:
         assert tok.decode(tok(text, add_special_tokens=False)["input_ids"]) == text
-    # Special tokens are single ids, in the fixed order of chef_common.SPECIAL_TOKENS.
-    assert tok.convert_tokens_to_ids(C.SPECIAL_TOKENS) == list(range(len(C.SPECIAL_TOKENS)))
+    # Special tokens are single ids, in the fixed order of SPECIAL_TOKENS.
+    assert tok.convert_tokens_to_ids(SPECIAL_TOKENS) == list(range(len(SPECIAL_TOKENS)))
 
 
 def test_saved_folder_loads_and_chat_template_matches_training(tiny_model, tiny_data):
@@ -111,9 +125,9 @@ def test_saved_folder_loads_and_chat_template_matches_training(tiny_model, tiny_
 
     tok = AutoTokenizer.from_pretrained(tiny_model)
     model = AutoModelForCausalLM.from_pretrained(tiny_model)
-    assert model.config.eos_token_id == tok.eos_token_id == tok.convert_tokens_to_ids(C.EOS_TOKEN)
-    for row in C.read_jsonl(tiny_data)[:20]:
-        trained = T.encode_example(tok, row["instruction"], row["response"])["input_ids"]
+    assert model.config.eos_token_id == tok.eos_token_id == tok.convert_tokens_to_ids(EOS_TOKEN)
+    for row in read_jsonl(tiny_data)[:20]:
+        trained = encode_example(tok, row["instruction"], row["response"])["input_ids"]
         msgs = [{"role": "user", "content": row["instruction"]}, {"role": "assistant", "content": row["response"]}]
         assert tok.apply_chat_template(msgs, tokenize=True, return_dict=True)["input_ids"] == trained
         prompt = tok.apply_chat_template(msgs[:1], add_generation_prompt=True, tokenize=True, return_dict=True)
@@ -122,7 +136,7 @@ def test_saved_folder_loads_and_chat_template_matches_training(tiny_model, tiny_
     ins = "pollo, arroz"
     many = [{"role": "system", "content": "Eres un chef."}, {"role": "user", "content": "hola"},
             {"role": "assistant", "content": "¿Qué tienes?"}, {"role": "user", "content": ins}]
-    assert tok.apply_chat_template(many, add_generation_prompt=True, tokenize=False) == C.format_prompt(ins)
+    assert tok.apply_chat_template(many, add_generation_prompt=True, tokenize=False) == format_prompt(ins)
     gen = pipeline("text-generation", model=str(tiny_model), device="cpu")
     out = gen([{"role": "user", "content": ins}], max_new_tokens=8, do_sample=False)
     assert out[0]["generated_text"][-1]["role"] == "assistant"
@@ -134,11 +148,11 @@ def test_resume_after_kill_ends_at_same_step(tiny_run, tiny_data, tmp_path):
            "--output-dir", str(model_dir), "--work-dir", str(work_dir)]
     proc = subprocess.Popen(cmd, cwd=REPO, env=TEST_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
-    while T.last_complete_checkpoint(work_dir) is None and proc.poll() is None and time.time() < deadline:
+    while last_complete_checkpoint(work_dir) is None and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    killed_at = T.last_complete_checkpoint(work_dir)
+    killed_at = last_complete_checkpoint(work_dir)
     assert killed_at is not None, "no checkpoint was written"
     assert not model_dir.exists(), "the run finished before it could be killed"
     resumed = run_script(cmd[1:] + ["--resume"], timeout=300)

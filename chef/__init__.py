@@ -1,0 +1,1 @@
+"""Chef-Bot's library: what the five scripts share, one module per concern."""

@@ -1,0 +1,109 @@
+"""chef.files"""
+
+import errno
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from chef.cli import ChefError
+
+OS_ERRORS = {errno.EACCES: "sin permiso de escritura", errno.EPERM: "sin permiso de escritura",
+             errno.EROFS: "el sistema de ficheros es de solo lectura", errno.ENOSPC: "no queda espacio en el disco",
+             errno.ENOTDIR: "una parte de la ruta es un fichero, no una carpeta",
+             errno.EEXIST: "una parte de la ruta es un fichero, no una carpeta",  # mkdir over a file
+             errno.EISDIR: "es una carpeta, no un fichero", errno.ENOENT: "la carpeta no existe y no se puede crear"}
+
+
+def os_error_text(err: OSError, reading: bool = False) -> str:
+    """An OSError's cause in Spanish (the usual ones), else its own words."""
+    if reading and err.errno in (errno.EACCES, errno.EPERM):
+        return "sin permiso de lectura"
+    if reading and err.errno == errno.ENOENT:
+        return "no existe"
+    return OS_ERRORS.get(err.errno, err.strerror or type(err).__name__)
+
+
+def _temp_file_beside(path: Path):
+    """(fd, name) of a new temporary file in path's folder, made if missing; ChefError if impossible."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        why = os_error_text(err)
+        if err.errno == errno.ENOENT and path.parent.is_dir():  # /proc and the like
+            why = "en esa carpeta no se pueden crear ficheros"
+        raise ChefError(f"no puedo escribir {path}: {why}") from None
+
+
+def check_writable(path, folder: bool = False) -> Path:
+    """Raise ChefError now, before the slow work, unless `path` can be written at the end.
+
+    A file (or, with folder=True, a folder swapped in beside its old version) needs a
+    writable parent: a temporary file is made there and removed. The parent is created if
+    missing, as the final write would do.
+    """
+    path = Path(path)
+    if folder and path.exists() and not path.is_dir():
+        raise ChefError(f"{path} es un fichero: indica la ruta de una carpeta")
+    if not folder and path.is_dir():
+        raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
+    fd, tmp = _temp_file_beside(path)
+    os.close(fd)
+    os.unlink(tmp)
+    return path
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write a text file through a temporary file in the same folder, then rename it.
+
+    A folder at `path`, a parent that cannot be made, or no permission raise ChefError with
+    one Spanish line; the previous file (if any) is left as it was.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
+    fd, tmp = _temp_file_beside(path)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise ChefError(f"no puedo escribir {path}: {os_error_text(err)}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_jsonl(path, required=("instruction", "response")):
+    """Read a JSONL file of objects; a bad line raises ChefError naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise ChefError(f"no existe el fichero de datos {path} (créalo con: python generate_dataset.py)")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ChefError(f"{path}:{lineno}: línea JSON no válida ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise ChefError(f"{path}:{lineno}: se esperaba un objeto JSON")
+            for key in required:
+                if not isinstance(row.get(key), str) or not row[key].strip():
+                    raise ChefError(f"{path}:{lineno}: falta el campo de texto '{key}'")
+            rows.append(row)
+    if not rows:
+        raise ChefError(f"{path}: el fichero está vacío")
+    return rows
+
+
+def file_sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

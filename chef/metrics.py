@@ -1,0 +1,529 @@
+"""chef.metrics"""
+
+import math
+import re
+from collections import Counter, defaultdict
+
+from chef.catalogue import DIETS
+
+COPY_CANDIDATES = 10  # training recipes compared word by word when looking for the closest one
+
+# ---------------------------------------------------------------------------
+# Reading a recipe (pure functions over text)
+# ---------------------------------------------------------------------------
+WORD_RE = re.compile(r"\w+")
+INGREDIENTS_HEADER = re.compile(r"^[#*\s]*ingredientes[*\s]*:[*\s]*$", re.IGNORECASE)
+STEPS_HEADER = re.compile(r"^[#*\s]*preparaci[oó]n[*\s]*:[*\s]*$", re.IGNORECASE)
+ITEM_RE = re.compile(r"^[-*•]\s+(\S.*)$")
+STEP_RE = re.compile(r"^(\d+)[.)]\s+(\S.*)$")
+
+
+def words(text):
+    """Lower-case words, the unit of the copy, repetition and diversity metrics."""
+    return WORD_RE.findall(text.lower())
+
+
+def parse_recipe(text):
+    """Split an answer into title, `- ` ingredient lines and numbered steps.
+
+    Returns a dict: title (first line before any section, or None), ingredients (item texts),
+    steps (list of (number, text)), sections (the headers in the order they appear).
+    Lines that fit nowhere (an intro, a closing remark) are kept in `other`.
+    """
+    recipe = {"title": None, "ingredients": [], "steps": [], "sections": [], "other": []}
+    section = None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if INGREDIENTS_HEADER.match(line):
+            section = "ingredients"
+            recipe["sections"].append(section)
+        elif STEPS_HEADER.match(line):
+            section = "steps"
+            recipe["sections"].append(section)
+        elif section is None and recipe["title"] is None and not ITEM_RE.match(line) and not STEP_RE.match(line):
+            recipe["title"] = line
+        elif section == "ingredients" and ITEM_RE.match(line):
+            recipe["ingredients"].append(ITEM_RE.match(line).group(1))
+        elif section == "steps" and STEP_RE.match(line):
+            m = STEP_RE.match(line)
+            recipe["steps"].append((int(m.group(1)), m.group(2)))
+        else:
+            recipe["other"].append(line)
+    return recipe
+
+
+def format_check(text):
+    """Which parts of the expected format an answer has; `valid` needs them all."""
+    r = parse_recipe(text)
+    numbers = [n for n, _ in r["steps"]]
+    checks = {
+        "title": r["title"] is not None,
+        "ingredients": r["sections"].count("ingredients") == 1 and bool(r["ingredients"]),
+        "steps": r["sections"].count("steps") == 1 and bool(r["steps"]),
+        "sections_in_order": r["sections"] == ["ingredients", "steps"],
+        "steps_numbered": bool(numbers) and numbers == list(range(1, len(numbers) + 1)),
+    }
+    checks["valid"] = all(checks.values())
+    return checks
+
+
+# ---------------------------------------------------------------------------
+# Ingredient metrics (the catalogue is generate_dataset.INGREDIENTS: name -> Ingredient)
+# ---------------------------------------------------------------------------
+_MATCHERS = {}
+
+
+def _matcher(names):
+    """One regex for a set of names; longest first, so "pimiento rojo" is not read as "pimiento"."""
+    key = tuple(sorted(names))
+    if key not in _MATCHERS:
+        alternatives = "|".join(re.escape(n) for n in sorted(key, key=len, reverse=True))
+        _MATCHERS[key] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return _MATCHERS[key]
+
+
+def find_ingredients(text, catalogue):
+    """Canonical catalogue names mentioned in text (whole words, case-insensitive)."""
+    lower = {name.lower(): name for name in catalogue}
+    return {lower[m.group(0).lower()] for m in _matcher(lower).finditer(text)}
+
+
+def recipe_parts(text):
+    """(text of the `Ingredientes:` items, text of the numbered steps) of an answer.
+
+    Title, intro and closing tip are left out: a tip may suggest a variation, and a title
+    may name the dish rather than what goes in it.
+    """
+    r = parse_recipe(text)
+    items = "\n".join(r["ingredients"])
+    steps = "\n".join(t for _, t in r["steps"])
+    return items, steps
+
+
+def request_families(request):
+    """For each requested ingredient, the catalogue names that count as using it.
+
+    A request names catalogue ingredients (`ingredients`); where the cook typed a generic word
+    (`aliases`: {"pechuga de pollo": "pollo"}), any ingredient of that word's family counts:
+    a "pollo" request answered with muslos de pollo uses what was asked for. A dish asked for by
+    name (`dish_name`: "paella") needs one ingredient of each of its core groups (arroz redondo
+    or arroz bomba, ...) plus whatever else the cook named; its optional ingredients are not
+    required (see request_allowed). The first name of each family is the one the row holds.
+    """
+    from chef.catalogue import DISH_RECIPES, resolve_name
+    from chef.spanish import strip_accents
+
+    aliases = request.get("aliases") or {}
+    dish = DISH_RECIPES.get(request.get("dish_name") or "")
+    typed = strip_accents(request.get("instruction", "").lower())
+    families = []
+    for name in dict.fromkeys(request["ingredients"]):
+        if dish is not None:
+            core = next((g for g in dish.core if name in g), None)
+            if core is not None:
+                families.append((name, *(n for n in core if n != name)))
+            elif not any(name in g for g in dish.optional) or strip_accents(name.lower()) in typed:
+                families.append((name,))  # an ingredient the cook added to the dish
+            continue
+        family = resolve_name(aliases[name]) if name in aliases else ()
+        families.append((name, *(n for n in family if n != name)))
+    return families
+
+
+def request_allowed(request, families):
+    """Catalogue names a recipe may use without counting as unrequested: the requested families,
+    and for a dish asked for by name, every ingredient that dish usually takes."""
+    from chef.catalogue import DISH_RECIPES
+
+    allowed = {n for f in families for n in f}  # families: request_families(request)
+    dish = DISH_RECIPES.get(request.get("dish_name") or "")
+    if dish is not None:
+        allowed.update(n for group in dish.core + dish.optional for n in group)
+    return allowed
+
+
+def _families(requested):
+    """Families as tuples; a plain catalogue name is a family of one."""
+    return list(dict.fromkeys((f,) if isinstance(f, str) else tuple(f) for f in requested))
+
+
+def ingredient_recall(text, families, catalogue):
+    """Share of the requested ingredients named in the `Ingredientes:` list and in the steps.
+
+    `families`: catalogue names, or families of them (see request_families)."""
+    families = _families(families)
+    if not families:
+        return {"list": 1.0, "steps": 1.0, "missing_list": [], "missing_steps": []}
+    items, steps = recipe_parts(text)
+    in_list, in_steps = find_ingredients(items, catalogue), find_ingredients(steps, catalogue)
+    missing_list = sorted(f[0] for f in families if in_list.isdisjoint(f))
+    missing_steps = sorted(f[0] for f in families if in_steps.isdisjoint(f))
+    n = len(families)
+    return {"list": 1 - len(missing_list) / n, "steps": 1 - len(missing_steps) / n,
+            "missing_list": missing_list, "missing_steps": missing_steps}
+
+
+def unrequested_main(text, allowed, catalogue):
+    """Main (non-pantry) catalogue ingredients the recipe uses that are not in `allowed`
+    (the requested names; see request_allowed)."""
+    items, steps = recipe_parts(text)
+    used = find_ingredients(items + "\n" + steps, catalogue)
+    return sorted(n for n in used if n not in set(allowed) and not catalogue[n].pantry)
+
+
+def diet_violations(text, diet, catalogue, violates):
+    """{constraint: [offending ingredients]} for each checked constraint of the request's diet."""
+    items, steps = recipe_parts(text)
+    used = find_ingredients(items + "\n" + steps, catalogue)
+    return {c: sorted(n for n in used if violates(c, n)) for c in diet if c in DIETS}
+
+
+# ---------------------------------------------------------------------------
+# Coherence: does a recipe agree with itself? (whatever was asked)
+# ---------------------------------------------------------------------------
+# How a recipe announces a diet: as the generator writes it ("Receta vegana.") and a few
+# ways people do. Looked for in the recipe's head only (see recipe_head).
+ANNOUNCED_DIETS = {
+    "vegetariano": re.compile(r"(?<!\w)(?:vegetarian[oa]s?|sin carne ni pescado)(?!\w)", re.IGNORECASE),
+    "vegano": re.compile(r"(?<!\w)vegan[oa]s?(?!\w)", re.IGNORECASE),
+    "sin gluten": re.compile(r"(?<!\w)(?:sin gluten|aptas? para cel[ií]acos)(?!\w)", re.IGNORECASE),
+    "sin lactosa": re.compile(r"(?<!\w)(?:sin lactosa|sin l[aá]cteos)(?!\w)", re.IGNORECASE),
+}
+COHERENCE_KINDS = ("unlisted", "repeated", "diet_announced")  # see coherence()
+
+
+def _contains_word(text, name):
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def unlisted_in_steps(text, catalogue):
+    """Main catalogue ingredients the steps use that the recipe's `Ingredientes:` list lacks.
+
+    Pantry basics (sal, aceite, agua...) are left out: recipes take them for granted. A step
+    naming a shorter or longer form of a listed name ("cebolla" for "cebolla morada") is fine.
+    """
+    items, steps = recipe_parts(text)
+    listed = find_ingredients(items, catalogue)
+    return sorted(n for n in find_ingredients(steps, catalogue) - listed
+                  if not catalogue[n].pantry
+                  and not any(_contains_word(other, n) or _contains_word(n, other) for other in listed))
+
+
+def repeated_ingredients(text, catalogue):
+    """{"list": names on two or more `Ingredientes:` items, "title": names the title says twice}.
+
+    "Sopa de chorizo, chorizo y lentejas" repeats chorizo; "Ensalada de tomate y tomates cherry"
+    names two different ingredients (the longest name is read first).
+    """
+    r = parse_recipe(text)
+    per_item = Counter(n for item in r["ingredients"] for n in find_ingredients(item, catalogue))
+    lower = {name.lower(): name for name in catalogue}
+    in_title = Counter(lower[m.group(0).lower()] for m in _matcher(lower).finditer(r["title"] or ""))
+    return {"list": sorted(n for n, c in per_item.items() if c > 1),
+            "title": sorted(n for n, c in in_title.items() if c > 1)}
+
+
+def recipe_head(text):
+    """What comes before the `Ingredientes:` list: title, servings line, intro.
+
+    The closing tip is not part of it: "para una versión vegana, usa tofu" announces nothing.
+    """
+    head = []
+    for line in text.splitlines():
+        if INGREDIENTS_HEADER.match(line.strip()) or STEPS_HEADER.match(line.strip()):
+            break
+        head.append(line)
+    return "\n".join(head)
+
+
+def announced_diets(text):
+    """The diets (chef_common.DIETS) a recipe says it follows, in its head."""
+    head = recipe_head(text)
+    return [d for d in DIETS if ANNOUNCED_DIETS[d].search(head)]
+
+
+def broken_announced_diets(text, catalogue, violates):
+    """{diet: [offending ingredients]} for each diet the recipe announces and its own ingredients break."""
+    broken = diet_violations(text, announced_diets(text), catalogue, violates)
+    return {d: names for d, names in broken.items() if names}
+
+
+def coherence(text, catalogue, violates):
+    """The ways an answer contradicts itself (a flat dict, JSON-ready).
+
+    Kinds: `unlisted` (steps use a main ingredient the list lacks), `repeated` (an ingredient on
+    two list items, or said twice in the title), `diet_announced` (a diet the recipe announces,
+    broken by its own ingredients). `incoherent` when any of them happens.
+    """
+    unlisted = unlisted_in_steps(text, catalogue)
+    repeated = repeated_ingredients(text, catalogue)
+    diets = broken_announced_diets(text, catalogue, violates)
+    found = {"unlisted": bool(unlisted), "repeated": bool(repeated["list"] or repeated["title"]),
+             "diet_announced": bool(diets)}
+    return {"unlisted_in_steps": unlisted, "listed_twice": repeated["list"], "title_repeats": repeated["title"],
+            "announced_diet_broken": diets, "incoherent_kinds": [k for k in COHERENCE_KINDS if found[k]],
+            "incoherent": any(found.values())}
+
+
+# ---------------------------------------------------------------------------
+# Text metrics
+# ---------------------------------------------------------------------------
+def repeated_ngram_rate(text, n=4):
+    """Share of the answer's word n-grams that repeat an earlier one (runaway loops score high)."""
+    w = words(text)
+    grams = [tuple(w[i:i + n]) for i in range(len(w) - n + 1)]
+    return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
+
+
+def distinct_n(texts, n=2):
+    """Distinct word n-grams over all n-grams, across a set of answers (1 = never the same phrase)."""
+    grams = [tuple(w[i:i + n]) for w in map(words, texts) for i in range(len(w) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def longest_common_run(a, b):
+    """Length of the longest run of consecutive equal items shared by two sequences.
+
+    Matches along one diagonal of the equality matrix are one shared run. With a False
+    column appended, reading the matrix with a stride of one row plus one lays every
+    diagonal end to end, separated by Falses: the answer is the longest run of Trues in
+    one flat array (all in numpy, no Python loop over the matrix).
+    """
+    import numpy as np
+
+    if not a or not b:
+        return 0
+    vocab = {}
+    ia = np.array([vocab.setdefault(x, len(vocab)) for x in a])
+    ib = np.array([vocab.setdefault(x, len(vocab)) for x in b])
+    equal = np.zeros((len(ia), len(ib) + 1), dtype=bool)
+    equal[:, :-1] = ia[:, None] == ib[None, :]
+    stride = len(ib) + 2  # (i, j) -> (i + 1, j + 1) in the flat matrix
+    flat = np.concatenate([equal.ravel(), np.zeros(-equal.size % stride, dtype=bool)])
+    diagonals = np.zeros((stride, flat.size // stride + 1), dtype=bool)  # last column: separators
+    diagonals[:, :-1] = flat.reshape(-1, stride).T
+    edges = np.diff(np.concatenate(([0], diagonals.ravel().view(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return int((ends - starts).max()) if starts.size else 0
+
+
+class CopyIndex:
+    """Finds the training recipe an answer shares the longest run of words with.
+
+    Candidates are the COPY_CANDIDATES training recipes sharing the most word 3-grams with the
+    answer, weighted by rarity (template phrases found in every recipe count for little); the
+    closest is the candidate with the longest common run, computed exactly.
+    """
+
+    def __init__(self, texts, candidates=COPY_CANDIDATES):
+        import numpy as np
+
+        self.np, self.candidates = np, candidates
+        self.docs = [words(t) for t in texts]
+        postings = defaultdict(list)
+        for i, w in enumerate(self.docs):
+            for g in {tuple(w[j:j + 3]) for j in range(len(w) - 2)}:
+                postings[g].append(i)
+        n = len(self.docs)
+        self.postings = {g: (np.array(ids), math.log(n / len(ids))) for g, ids in postings.items()}
+
+    def closest(self, text):
+        """(index of the closest training recipe, longest shared run in words)."""
+        np = self.np
+        w = words(text)
+        scores = np.zeros(len(self.docs))
+        for g in {tuple(w[j:j + 3]) for j in range(len(w) - 2)}:
+            if g in self.postings:
+                ids, weight = self.postings[g]
+                scores[ids] += weight
+        top = np.argsort(-scores, kind="stable")[: self.candidates]
+        runs = [(longest_common_run(w, self.docs[i]), -int(i)) for i in top]
+        run, neg_index = max(runs)
+        return -neg_index, run
+
+
+def copy_metrics(text, index):
+    w = words(text)
+    closest, run = index.closest(text)
+    return {"closest_training": closest, "copy_run": run, "copy_fraction": run / len(w) if w else 0.0}
+
+
+def score_answer(text, request, catalogue, violates, copy_index):
+    """Every per-answer metric of one answer to one request (a flat dict, JSON-ready)."""
+    fmt = format_check(text)
+    families = request_families(request)
+    recall = ingredient_recall(text, families, catalogue)
+    extra = unrequested_main(text, request_allowed(request, families), catalogue)
+    broken = diet_violations(text, request.get("diet") or [], catalogue, violates)
+    return {
+        "format_valid": fmt["valid"],
+        "format": fmt,
+        "recall_list": recall["list"],
+        "recall_steps": recall["steps"],
+        "missing_list": recall["missing_list"],
+        "missing_steps": recall["missing_steps"],
+        "unrequested": extra,
+        "violations": {c: v for c, v in broken.items() if v},
+        "constraints_checked": sorted(broken),
+        "repeated_4gram": repeated_ngram_rate(text, 4),
+        "words": len(words(text)),
+        **copy_metrics(text, copy_index),
+    }
+
+
+def group_hits(text, groups):
+    """[(in the `Ingredientes:` list, in the steps)] for each must_use group: any of its names, whole word."""
+    items, steps = recipe_parts(text)
+    return [(bool(_matcher(g).search(items)), bool(_matcher(g).search(steps))) for g in groups]
+
+
+def forbidden_found(text, must_not):
+    """The must_not strings the list or the steps name (whole word, case-insensitive)."""
+    items, steps = recipe_parts(text)
+    return [s for s in must_not if _matcher([s]).search(items + "\n" + steps)]
+
+
+def score_hand_answer(text, request, catalogue, violates):
+    """Every metric of one answer to one hand-written request (a flat dict, JSON-ready).
+
+    `fully_right`: every group in the list and in the steps, nothing forbidden, the diet kept,
+    the format valid.
+    """
+    fmt = format_check(text)
+    hits = group_hits(text, request["must_use"])
+    forbidden = forbidden_found(text, request.get("must_not") or [])
+    broken = diet_violations(text, request.get("diet") or [], catalogue, violates)
+    violations = {c: v for c, v in broken.items() if v}
+    used = sum(a and b for a, b in hits)
+    return {
+        "format_valid": fmt["valid"],
+        "format": fmt,
+        "groups": len(hits),
+        "groups_list": sum(a for a, _ in hits),
+        "groups_steps": sum(b for _, b in hits),
+        "groups_used": used,
+        "missing": [g[0] for g, (a, b) in zip(request["must_use"], hits) if not (a and b)],
+        "forbidden": forbidden,
+        "violations": violations,
+        "constraints_checked": sorted(broken),
+        "fully_right": used == len(hits) and not forbidden and not violations and fmt["valid"],
+        "words": len(words(text)),
+        **coherence(text, catalogue, violates),
+    }
+
+
+def task_metrics(model, requests, batch_size, max_new_tokens):
+    """Greedy answers to requests scored on what a user judges first, for choosing a checkpoint.
+
+    `model`: an HFModel (or GGUFModel). Returns recall in the list and in the steps, the share of
+    recipes with an unrequested main ingredient, and `score` = mean recall - unrequested share:
+    training ships the checkpoint with the highest score. Dropout is off while answering.
+    """
+    from chef.catalogue import INGREDIENTS
+
+    class NoBar:
+        def update(self, n):
+            pass
+
+    prompts = [model.encode(model.render(r["instruction"])) for r in requests]
+    settings = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "max_new_tokens": max_new_tokens}
+    torch_model = getattr(model, "model", None)
+    was_training = getattr(torch_model, "training", False)
+    if was_training:
+        torch_model.eval()
+    try:
+        answers = model.generate(prompts, settings, NoBar(), batch_size, seed=0)
+    finally:
+        if was_training:
+            torch_model.train()
+    list_recall, steps_recall, unrequested = [], [], []
+    for request, (ids, _) in zip(requests, answers):
+        text = model.decode(ids)
+        families = request_families(request)
+        recall = ingredient_recall(text, families, INGREDIENTS)
+        list_recall.append(recall["list"])
+        steps_recall.append(recall["steps"])
+        unrequested.append(bool(unrequested_main(text, request_allowed(request, families), INGREDIENTS)))
+    metrics = {"recall_list": mean(list_recall), "recall_steps": mean(steps_recall),
+               "unrequested_rate": mean(unrequested)}
+    metrics["score"] = (metrics["recall_list"] + metrics["recall_steps"]) / 2 - metrics["unrequested_rate"]
+    return metrics
+
+
+# ---------------------------------------------------------------------------
+# Aggregation and the report
+# ---------------------------------------------------------------------------
+def mean(values):
+    values = list(values)
+    return sum(values) / len(values) if values else None
+
+
+def summarize(scored, texts, losses=None):
+    """Averages of one system's per-request scores, plus distinct-2 and the loss."""
+    n = len(scored)
+    summary = {
+        "requests": n,
+        "recall_list": mean(s["recall_list"] for s in scored),
+        "recall_steps": mean(s["recall_steps"] for s in scored),
+        "unrequested_rate": mean(bool(s["unrequested"]) for s in scored),
+        "format_valid": mean(s["format_valid"] for s in scored),
+        "no_end": mean(not s["reached_end"] for s in scored),
+        "repeated_4gram": mean(s["repeated_4gram"] for s in scored),
+        "distinct_2": distinct_n(texts, 2),
+        "copy_run": mean(s["copy_run"] for s in scored),
+        "copy_fraction": mean(s["copy_fraction"] for s in scored),
+        "words": mean(s["words"] for s in scored),
+    }
+    with_diet = [s for s in scored if s["constraints_checked"]]
+    summary["violation_rate"] = mean(bool(s["violations"]) for s in with_diet)
+    summary["diet_requests"] = len(with_diet)
+    for c in DIETS:
+        asked = [s for s in scored if c in s["constraints_checked"]]
+        summary[f"violation:{c}"] = mean(c in s["violations"] for s in asked)
+        summary[f"requests:{c}"] = len(asked)
+    summary.update(coherence_summary(scored))
+    if losses:
+        nll, tokens = sum(l for l, _ in losses), sum(t for _, t in losses)
+        summary["loss"] = nll / tokens
+        summary["perplexity"] = math.exp(nll / tokens)
+        summary["loss_tokens"] = tokens
+    return summary
+
+
+def coherence_summary(scored):
+    """Share of incoherent answers and of each kind (empty when coherence() was not scored)."""
+    if not scored or "incoherent" not in scored[0]:
+        return {}
+    summary = {"incoherent": mean(s["incoherent"] for s in scored)}
+    for k in COHERENCE_KINDS:
+        summary[f"incoherent:{k}"] = mean(k in s["incoherent_kinds"] for s in scored)
+    return summary
+
+
+def summarize_hand(scored, requests):
+    """Totals over the hand-written requests, and the share fully right for each `kind`."""
+    groups = sum(s["groups"] for s in scored)
+    with_not = [s for s, r in zip(scored, requests) if r.get("must_not")]
+    with_diet = [s for s in scored if s["constraints_checked"]]
+    by_kind = defaultdict(list)
+    for s, r in zip(scored, requests):
+        by_kind[r["kind"]].append(s["fully_right"])
+    return {
+        "requests": len(scored),
+        "groups": groups,
+        "groups_list": sum(s["groups_list"] for s in scored) / groups if groups else None,
+        "groups_steps": sum(s["groups_steps"] for s in scored) / groups if groups else None,
+        "groups_used": sum(s["groups_used"] for s in scored) / groups if groups else None,
+        "fully_right": mean(s["fully_right"] for s in scored),
+        "forbidden_rate": mean(bool(s["forbidden"]) for s in with_not),
+        "forbidden_requests": len(with_not),
+        "violation_rate": mean(bool(s["violations"]) for s in with_diet),
+        "diet_requests": len(with_diet),
+        "format_valid": mean(s["format_valid"] for s in scored),
+        "no_end": mean(not s["reached_end"] for s in scored),
+        "words": mean(s["words"] for s in scored),
+        **coherence_summary(scored),
+        "by_kind": {k: {"requests": len(v), "fully_right": mean(v)} for k, v in by_kind.items()},
+    }
