@@ -5,9 +5,10 @@
     python convert_to_gguf.py --outtype f32 --output chef-bot-scratch-f32.gguf
     python convert_to_gguf.py --model otra-carpeta/ --output otro.gguf --no-modelfile
 
-The mapping is llama.cpp's own (convert_hf_to_gguf.py, class GPT2Model), written out here because
-that converter refuses a tokenizer it has never seen, and ours is trained from scratch. It needs
-numpy, safetensors and gguf; no torch. The file (architecture `gpt2`) holds, in this order:
+The mapping is llama.cpp's own (convert_hf_to_gguf.py, class GPT2Model), written out in
+chef/gguf_export.py because that converter refuses a tokenizer it has never seen, and ours is
+trained from scratch. Needs numpy, safetensors and gguf; no torch. The file (architecture `gpt2`)
+holds, in this order:
 
 * metadata: `general.*` (name, licence, language, size, file type), the chat's sampling defaults
   (`general.sampling.*`, which llama-cli and llama-server use when no flag overrides them) and
@@ -32,11 +33,6 @@ from chef.cli import make_parser, run_main
 from chef.gguf_export import DEFAULT_OUTTYPE, OUTTYPES, convert
 from chef.prompt import GGUF_FILE, MODEL_DIR
 
-# ---------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------
-
-
 def parse_args(argv=None):
     p = make_parser(
         "Convierte el modelo entrenado a un único fichero GGUF (llama.cpp, LM Studio, Ollama).",
@@ -45,13 +41,9 @@ def parse_args(argv=None):
     )
     p.add_argument("--model", type=Path, default=MODEL_DIR, metavar="CARPETA", help=f"carpeta del modelo entrenado (por defecto: {MODEL_DIR.name}/)")
     p.add_argument("--output", type=Path, default=GGUF_FILE, metavar="FICHERO", help=f"fichero GGUF de salida (por defecto: {GGUF_FILE.name})")
-    p.add_argument(
-        "--outtype",
-        choices=tuple(OUTTYPES),
-        default=DEFAULT_OUTTYPE,
-        help="tipo de los pesos: f32 (exacto), f16 (por defecto, la mitad), bf16, q8_0 (8 bits, el más pequeño); "
-        "normas y sesgos quedan siempre en f32",
-    )
+    p.add_argument("--outtype", choices=tuple(OUTTYPES), default=DEFAULT_OUTTYPE,
+                   help="tipo de los pesos: f32 (exacto), f16 (por defecto, la mitad), bf16, q8_0 (8 bits, el más "
+                   "pequeño); normas y sesgos quedan siempre en f32")
     p.add_argument("--no-modelfile", action="store_true", help="no escribir el Modelfile de Ollama junto al GGUF")
     return p.parse_args(argv)
 
@@ -60,11 +52,8 @@ def print_summary(s: dict) -> None:
     types = ", ".join(f"{n} {k}" for k, n in sorted(s["types"].items()))
     where = f" (en {s['worst_tensor']})" if s["max_abs_error"] else ""
     print(f"GGUF escrito: {s['output']}")
-    print(
-        f"  {s['bytes'] / 1e6:.2f} MB, {s['tensors']} tensores ({types}), {s['params']:,} parámetros, "
-        f"tipo {s['outtype']}, error máximo de conversión {s['max_abs_error']:.2e}{where}, "
-        f"{s['seconds']:.1f} s"
-    )
+    print(f"  {s['bytes'] / 1e6:.2f} MB, {s['tensors']} tensores ({types}), {s['params']:,} parámetros, "
+          f"tipo {s['outtype']}, error máximo de conversión {s['max_abs_error']:.2e}{where}, {s['seconds']:.1f} s")
     if s["modelfile"]:
         print(f"  Modelfile de Ollama: {s['modelfile']}")
 

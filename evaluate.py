@@ -11,25 +11,15 @@ request we score four systems on the same metrics:
   * a nearest-recipe retriever: the training recipe whose ingredients overlap the request most;
   * the generator's own reference recipe (the ceiling).
 
-Metrics (pure functions over text, per request, then averaged): held-out loss and perplexity on
-the reference responses (response tokens and the end token only); ingredient recall in the
-`Ingredientes:` list and in the `Preparación:` steps; recipes naming a main ingredient that was
-not requested; diet violations (vegetariano, vegano, sin lactosa, sin gluten); format validity;
-answers that never reach the end token; repeated word 4-grams within an answer; distinct-2
-across answers; copying (longest run of words shared with the closest training recipe);
-incoherent recipes (steps using a main ingredient the list lacks, an ingredient listed twice or
-said twice in the title, a diet the recipe announces and its own ingredients break).
+Metrics (chef/metrics.py, per request, then averaged): held-out loss and perplexity on the
+reference answers; ingredient recall in the `Ingredientes:` list and in the steps; unrequested main
+ingredients; diet violations; format validity; answers that never end; repeated 4-grams; distinct-2;
+copying from the training recipes; incoherent recipes. The model (only) also answers the requests
+written by hand in peticiones_a_mano.jsonl, the way people type them (a second table).
 
-Generated requests are phrased like the training data. The model (only) also answers the requests
-written by hand in peticiones_a_mano.jsonl, the way people type them (bare lists, generic names,
-capitals, typos, dish names...), each with the ingredient groups it must use, what it must not use
-and its diet; a second table gives the share of groups used, of requests fully right, per `kind`.
-
-The Markdown tables are printed; with --card they are also written into the model card (README.md
-of the model folder, between <!-- evaluation:start --> and <!-- evaluation:end -->; a GGUF's results
-go between the evaluation-gguf markers of the --model folder's card), unless the card shows an
-evaluation of more requests (a quick --num 20 never replaces the full one). Every generation goes
-to a JSON file.
+The tables are printed; with --card they are also written into the model card (README.md of the
+model folder; a GGUF's results in their own section of the --model folder's card), unless the card
+shows an evaluation of more requests. Every generation goes to a JSON file.
 
 Commands:
   python evaluate.py                                   # chef-bot-scratch-final/, 300 requests, greedy
@@ -48,37 +38,15 @@ import sys
 import time
 from pathlib import Path
 
-from chef.baselines import KneserNeyLM, nearest_recipe
-from chef.card import (
-    CARD_END,
-    CARD_END_GGUF,
-    CARD_START,
-    CARD_START_GGUF,
-    card_requests,
-    card_section,
-    hand_table,
-    markdown_table,
-    update_card,
-)
-from chef.cli import ChefError, check_flag, import_heavy, make_parser, run_main
-from chef.evaluation import (
-    SYSTEMS,
-    GGUFModel,
-    HFModel,
-    check_gguf,
-    heldout_requests,
-    read_hand_requests,
-    training_combinations,
-)
+from chef.card import hand_table, markdown_table, write_evaluation
+from chef.cli import check_flag, import_heavy, make_parser, run_main
+from chef.evaluation import check_gguf, read_hand_requests
 from chef.files import atomic_write_text, check_writable, read_jsonl
 from chef.hardware import hardware_name
-from chef.metrics import CopyIndex, coherence, score_answer, score_hand_answer, summarize, summarize_hand
 from chef.model_folder import check_model_dir
-from chef.prompt import DATA_FILE, MODEL_DIR, MODEL_NAME, REPO_DIR, format_prompt
+from chef.prompt import DATA_FILE, MODEL_DIR, MODEL_NAME, REPO_DIR
 
-# ---------------------------------------------------------------------------
-# Defaults
-# ---------------------------------------------------------------------------
+# --- Defaults ----------------------------------------------------------------
 NUM_REQUESTS = 300  # held-out requests scored
 SEED = 20261126  # generator seed of the held-out requests (the dataset uses another one)
 OUTPUT_JSON = REPO_DIR / "eval_generations.json"  # every generation, for reading (gitignored)
@@ -87,9 +55,7 @@ BATCH_SIZE = {"cpu": 64, "cuda": 256, "mps": 64}  # prompts generated together
 NGRAM_ORDER = 3  # the n-gram baseline: trigram over the model's tokens
 
 
-# ---------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------
+# --- Command line ------------------------------------------------------------
 def parse_args(argv=None):
     parser = make_parser(
         description=f"Evalúa {MODEL_NAME} con peticiones nuevas (que no están en los datos de entrenamiento) "
@@ -135,7 +101,7 @@ def decoding_settings(args):
     """Greedy by default; with --temperature the chat's top-k / top-p unless given."""
     from chef.model_folder import generation_defaults
 
-    defaults = generation_defaults(args.model)  # chef_common's defaults when the folder has none
+    defaults = generation_defaults(args.model)  # chef.prompt.SAMPLING_DEFAULTS when the folder has none
     return {
         "temperature": args.temperature,
         "top_k": args.top_k if args.top_k is not None else defaults["top_k"],
@@ -150,32 +116,32 @@ def describe_decoding(s):
     return f"sampled (temperature {s['temperature']:g}, top-k {s['top_k']}, top-p {s['top_p']:g})"
 
 
-# ---------------------------------------------------------------------------
-# Main
-# ---------------------------------------------------------------------------
-def progress_bar(total, desc):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="receta", file=sys.stderr, mininterval=1.0, dynamic_ncols=True)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    t_start = time.time()
+# --- Main --------------------------------------------------------------------
+def check_inputs(args):
+    """The training rows and the hand-written requests; every path is checked before the slow work."""
     rows = read_jsonl(args.data)
     hand_requests = [] if args.no_hand else read_hand_requests(args.hand_file)
-    if args.gguf:  # fail on a missing file before the slow work
+    if args.gguf:
         check_gguf(args.gguf)
     else:
         check_model_dir(args.model)
     check_writable(args.output_json)  # said now, not after minutes of generation
     if args.card:
         check_writable(Path(args.model) / "README.md")
-    import_heavy()
-    import torch
+    return rows, hand_requests
 
-    from chef.catalogue import INGREDIENTS, violates
-    from chef.dataset import generate_examples
+
+def main(argv=None):
+    args = parse_args(argv)
+    t_start = time.time()
+    rows, hand_requests = check_inputs(args)
+    import_heavy()
+    from chef.baselines import nearest_recipe
+    from chef.catalogue import INGREDIENTS
+    from chef.decoding import cap_new_tokens
+    from chef.evaluation import (GGUFModel, HFModel, answer_hand, generate_answers, heldout_requests, ngram_baseline,
+                                 progress_bar, reference_examples, request_records, score_systems,
+                                 training_combinations)
     from chef.hardware import pick_device
 
     device = pick_device(args.device) if args.gguf is None else "cpu"
@@ -183,120 +149,72 @@ def main(argv=None):
 
     # -- requests the training data never had --------------------------------------
     train_combos = training_combinations(rows, INGREDIENTS)
-    requests = heldout_requests(rows, train_combos, args.num, args.seed, generate_examples)
+    requests = heldout_requests(rows, train_combos, args.num, args.seed)
     print(f"peticiones: {len(requests)} nuevas (semilla {args.seed}); entrenamiento: {len(rows)} recetas de {args.data}",
           file=sys.stderr)
 
-    # -- the model -------------------------------------------------------------------
+    # -- the model: loss on the reference recipes, then its own answers ---------------
     model = GGUFModel(args.gguf) if args.gguf else HFModel.load(args.model, device)
-    if model.render("x") != format_prompt("x"):
-        print("aviso: la plantilla de chat del modelo no da el formato de entrenamiento", file=sys.stderr)
-    prompts = [model.encode(model.render(r["instruction"])) for r in requests]
-    examples = []
-    for r, p in zip(requests, prompts):
-        full = model.encode(model.render(r["instruction"], r["response"]))
-        if full[:len(p)] != p or full[-1] != model.eos_id:
-            raise ChefError("la plantilla de chat no tokeniza la petición como prefijo del ejemplo completo")
-        examples.append((p, full[len(p):]))
-    settings["max_new_tokens"] = min(settings["max_new_tokens"], model.context - max(map(len, prompts)))
-
+    examples = reference_examples(model, requests)  # (prompt ids, reference answer ids)
+    prompts = [p for p, _ in examples]
+    settings["max_new_tokens"] = cap_new_tokens(settings["max_new_tokens"], model.context, max(map(len, prompts)))
     with progress_bar(len(examples), "pérdida (modelo)") as bar:
         model_losses = model.response_nll(examples, bar)
     batch_size = args.batch_size or BATCH_SIZE.get(device, 32)
-    with progress_bar(len(prompts), "generando (modelo)") as bar:
-        model_out = model.generate(prompts, settings, bar, batch_size, args.seed)
+    model_out = generate_answers(model, prompts, settings, batch_size, args.seed, "generando (modelo)")
 
-    # -- hand-written requests: the model only, same decoding ----------------------------
-    hand_out = []
-    if hand_requests:
-        hand_prompts = [model.encode(model.render(r["request"])) for r in hand_requests]
-        hand_settings = dict(settings, max_new_tokens=min(settings["max_new_tokens"],
-                                                          model.context - max(map(len, hand_prompts))))
-        with progress_bar(len(hand_prompts), "generando (a mano)") as bar:
-            hand_out = model.generate(hand_prompts, hand_settings, bar, batch_size, args.seed)
+    # -- hand-written requests: the model only, same decoding, scored at once -------------
+    hand = answer_hand(model, hand_requests, settings, batch_size, args.seed) if hand_requests else None
 
     # -- baselines --------------------------------------------------------------------
-    t0 = time.time()
-    train_ids = [model.encode(model.render(r["instruction"], r["response"])) for r in rows]
-    ngram = KneserNeyLM(train_ids, model.vocab_size, args.ngram_order, model.eos_id)
-    print(f"n-gramas: orden {args.ngram_order} entrenado en {time.time() - t0:.1f} s", file=sys.stderr)
-    generator = torch.Generator().manual_seed(args.seed)  # sampled like the chat, by sample_next
-    ngram_losses, ngram_out = [], []
-    with progress_bar(len(prompts), "n-gramas") as bar:
-        for p, r in examples:
-            ngram_losses.append((ngram.nll(r, p), len(r)))
-            ngram_out.append(ngram.generate(p, settings["max_new_tokens"], model.eos_id, settings["temperature"],
-                                            settings["top_k"], settings["top_p"], generator))
-            bar.update(1)
+    ngram_losses, ngram_out = ngram_baseline(model, rows, examples, settings, args.ngram_order, args.seed)
     retrieved = [nearest_recipe(r["ingredients"], train_combos) for r in requests]
 
     # -- score every answer ------------------------------------------------------------
-    copy_index = CopyIndex([r["response"] for r in rows])
     answers = {
         "model": [(model.decode(ids), ended, len(ids)) for ids, ended in model_out],
         "ngram": [(model.decode(ids), ended, len(ids)) for ids, ended in ngram_out],
         "retriever": [(rows[i]["response"], True, None) for i in retrieved],
         "reference": [(r["response"], True, None) for r in requests],
     }
-    scored = {k: [] for k in SYSTEMS}
-    with progress_bar(len(requests) * len(SYSTEMS), "puntuando") as bar:
-        for system in SYSTEMS:
-            for request, (text, ended, n_tokens) in zip(requests, answers[system]):
-                s = score_answer(text, request, INGREDIENTS, violates, copy_index)
-                s.update(coherence(text, INGREDIENTS, violates))
-                scored[system].append(dict(s, reached_end=ended, tokens=n_tokens))
-                bar.update(1)
     losses = {"model": model_losses, "ngram": ngram_losses}
-    summaries = {k: summarize(scored[k], [t for t, _, _ in answers[k]], losses.get(k)) for k in SYSTEMS}
-    hand_texts = [model.decode(ids) for ids, _ in hand_out]
-    hand_scored = [dict(score_hand_answer(text, r, INGREDIENTS, violates), reached_end=ended, tokens=len(ids))
-                   for r, text, (ids, ended) in zip(hand_requests, hand_texts, hand_out)]
-    hand_summary = summarize_hand(hand_scored, hand_requests) if hand_requests else None
+    scored, summaries = score_systems(requests, answers, losses, [r["response"] for r in rows])
+    records = request_records(requests, retrieved, answers, scored, losses)
+    info = run_info(args, argv, model.name, device, settings, len(requests), len(hand_requests), t_start)
+    report(args, info, settings, summaries, records, hand)
 
-    # -- report --------------------------------------------------------------------------
+
+def run_info(args, argv, model_name, device, settings, n_requests, n_hand, t_start):
+    """What the card says about this run: command, data, decoding, model, time, hardware."""
+    return {
+        "command": "python evaluate.py " + " ".join(map(str, sys.argv[1:] if argv is None else argv)),
+        "requests": n_requests, "seed": args.seed, "data": Path(args.data).name,
+        "decoding": describe_decoding(settings), "max_new_tokens": settings["max_new_tokens"],
+        "model": f"Model: {model_name}", "ngram_order": args.ngram_order, "elapsed": time.time() - t_start,
+        "hardware": hardware_name(device), "output_json": Path(args.output_json).name,
+        "hand_file": None if args.no_hand else Path(args.hand_file).name, "hand_requests": n_hand,
+    }
+
+
+def report(args, info, settings, summaries, records, hand):
+    """The JSON of every answer, the tables on screen and, with --card, in the model card.
+
+    hand: the hand-written requests' {"requests": JSON records, "summary": ...}, or None.
+    """
     headers = {"model": "modelo", "ngram": f"{args.ngram_order}-grama", "retriever": "recuperador",
                "reference": "referencia"}
     table = markdown_table(summaries, headers)
-    hand = hand_table(hand_summary, headers["model"]) if hand_summary else None
-    elapsed = time.time() - t_start
-    info = {
-        "command": "python evaluate.py " + " ".join(map(str, sys.argv[1:] if argv is None else argv)),
-        "requests": len(requests), "seed": args.seed, "data": Path(args.data).name,
-        "decoding": describe_decoding(settings), "max_new_tokens": settings["max_new_tokens"],
-        "model": f"Model: {model.name}", "ngram_order": args.ngram_order, "elapsed": elapsed,
-        "hardware": hardware_name(device), "output_json": Path(args.output_json).name,
-        "hand_file": None if args.no_hand else Path(args.hand_file).name, "hand_requests": len(hand_requests),
-    }
-    report = {
-        "settings": {**info, "decoding": settings},
-        "summary": summaries,
-        "requests": [
-            {"instruction": r["instruction"], "ingredients": r["ingredients"], "diet": r.get("diet"),
-             "reference": r["response"], "retrieved_training_index": i,
-             **{k: {"text": answers[k][n][0], **scored[k][n]} for k in SYSTEMS},
-             "loss": {"model": model_losses[n][0] / model_losses[n][1], "ngram": ngram_losses[n][0] / ngram_losses[n][1]}}
-            for n, (r, i) in enumerate(zip(requests, retrieved))
-        ],
-    }
-    if hand_summary:
-        report["hand"] = {
-            "file": str(args.hand_file), "summary": hand_summary,
-            "requests": [{**r, "model": {"text": text, **s}}
-                         for r, text, s in zip(hand_requests, hand_texts, hand_scored)],
-        }
-    atomic_write_text(args.output_json, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
-    print(f"\n{table}\n")
+    hand_md = hand_table(hand["summary"], headers["model"]) if hand else None
+    result = {"settings": {**info, "decoding": settings}, "summary": summaries, "requests": records}
     if hand:
-        print(f"Peticiones escritas a mano ({info['hand_file']}):\n\n{hand}\n")
-    markers = (CARD_START_GGUF, CARD_END_GGUF) if args.gguf else (CARD_START, CARD_END)
-    shown = card_requests(args.model, *markers)
-    if args.card and shown is not None and shown > len(requests):
-        print(f"no escribo la tarjeta: muestra una evaluación de {shown} peticiones y esta tiene {len(requests)} "
-              f"(usa --num {shown})")
-    elif args.card:
-        card = update_card(args.model, card_section(table, info, *markers, hand=hand), *markers)
-        print(f"tabla escrita en {card}")
-    print(f"respuestas en {args.output_json}; {elapsed:.0f} s en total.")
+        result["hand"] = {"file": str(args.hand_file), "summary": hand["summary"], "requests": hand["requests"]}
+    atomic_write_text(args.output_json, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    print(f"\n{table}\n")
+    if hand_md:
+        print(f"Peticiones escritas a mano ({info['hand_file']}):\n\n{hand_md}\n")
+    if args.card:
+        print(write_evaluation(args.model, table, info, hand_md, gguf=args.gguf is not None))
+    print(f"respuestas en {args.output_json}; {info['elapsed']:.0f} s en total.")
 
 
 if __name__ == "__main__":

@@ -3,16 +3,16 @@
 Each line of the output is one JSON object (UTF-8, not ASCII-escaped) with the fields
 `instruction`, `response`, `ingredients` (the catalogue names the recipe uses as main
 ingredients), `aliases`, `dish_name`, `dish_type`, `style`, `diet`, `servings` and
-`time_minutes`. Every recipe is built from a catalogue of ingredients that knows each
-one's gender and number, units, techniques and diet flags, so the Spanish agrees and
-the constraints asked for are obeyed. The output is byte-identical for a given seed.
+`time_minutes`. Recipes are built from the tables in data/ (ingredients.csv knows each
+ingredient's gender and number, units, dish types and diet flags; dish_types.json the steps
+of each dish type), so the Spanish agrees and the constraints asked for are obeyed. The
+same seed gives the same bytes; the drawing itself is chef.dataset.
 
 Cooks do not type catalogue names only. About 22 % of the requests name some ingredients
 by a word of their own ("tengo pollo, arroz y pimiento"): `aliases` maps each such catalogue
 name to that word ({"pechuga de pollo": "pollo"}; {} otherwise), and the recipe writes the
 catalogue name. About 5 % ask for a dish by name ("¿cómo se hace una paella?"): `dish_name`
-holds it (null otherwise). ALIASES, DISH_NAMES and resolve_name() are the tables and the
-look-up the chat and the evaluation import.
+holds it (null otherwise).
 
 Usage:
     python generate_dataset.py                      # 5000 examples, seed 42 -> recetas_extended.jsonl
@@ -23,6 +23,7 @@ Usage:
 import json
 import statistics
 import time
+from collections import Counter
 
 from chef.catalogue import NON_PANTRY, PANTRY
 from chef.cli import check_flag, make_parser, run_main
@@ -34,11 +35,7 @@ DEFAULT_NUM = 5000  # examples written by a plain run (the committed file)
 DEFAULT_SEED = 42  # seed of the committed file; evaluation uses another one
 
 
-# ---------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------
-
-
+# --- Command line ------------------------------------------------------------
 def parse_args(argv=None):
     parser = make_parser(
         "Genera el conjunto de datos de Chef-Bot: peticiones de cocina en español y sus recetas (JSONL).")
@@ -48,49 +45,48 @@ def parse_args(argv=None):
                         help=f"semilla aleatoria; la misma semilla da el mismo fichero (por defecto {DEFAULT_SEED})")
     parser.add_argument("--output", default=str(DATA_FILE), metavar="FICHERO",
                         help=f"fichero JSONL de salida (por defecto {DATA_FILE.name} en el repositorio)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    check_flag(1 <= args.num <= MAX_NUM, "--num", f"estar entre 1 y {MAX_NUM} (no se pueden generar más ejemplos únicos)")
+    check_flag(bool(args.output.strip()), "--output", "ser la ruta de un fichero")
+    return args
 
 
+# --- Summary: what was written, so that a change to the tables shows at a glance ---
 def summary(examples: list, seconds: float) -> str:
+    n = len(examples)
     used = {name for ex in examples for name in ex["ingredients"]}
     unused = sorted(ing.name for ing in NON_PANTRY if ing.name not in used)
     lengths = [len(ex["response"].split()) for ex in examples]
-    dish_counts = {}
-    for ex in examples:
-        dish_counts[ex["dish_type"]] = dish_counts.get(ex["dish_type"], 0) + 1
+    dish_counts = sorted(Counter(ex["dish_type"] for ex in examples).items())
+    sizes = sorted(Counter(len(ex["ingredients"]) for ex in examples).items())
     aliased = sum(1 for ex in examples if ex["aliases"])
     named = sum(1 for ex in examples if ex["dish_name"])
-    sizes = {}
-    for ex in examples:
-        sizes[len(ex["ingredients"])] = sizes.get(len(ex["ingredients"]), 0) + 1
     lines = [
-        f"ejemplos escritos: {len(examples)}",
+        f"ejemplos escritos: {n}",
         f"instrucciones únicas: {len({ex['instruction'] for ex in examples})}",
         f"respuestas únicas: {len({ex['response'] for ex in examples})}",
         f"ingredientes usados: {len(used & {i.name for i in NON_PANTRY})} de {len(NON_PANTRY)} "
         f"(+{len(PANTRY)} básicos de despensa)",
         f"ingredientes del catálogo sin usar: {', '.join(unused) if unused else 'ninguno'}",
-        "tipos de plato: " + ", ".join(f"{k} {v}" for k, v in sorted(dish_counts.items())),
-        f"peticiones con alias (\"pollo\", \"patatas\"): {aliased} ({100 * aliased / len(examples):.1f} %), "
+        "tipos de plato: " + ", ".join(f"{k} {v}" for k, v in dish_counts),
+        f"peticiones con alias (\"pollo\", \"patatas\"): {aliased} ({100 * aliased / n:.1f} %), "
         f"{sum(len(ex['aliases']) for ex in examples)} ingredientes con alias",
-        f"peticiones por nombre de plato: {named} ({100 * named / len(examples):.1f} %), "
+        f"peticiones por nombre de plato: {named} ({100 * named / n:.1f} %), "
         f"{len({ex['dish_name'] for ex in examples} - {None})} platos distintos",
-        "ingredientes por petición: " + ", ".join(f"{k}: {v}" for k, v in sorted(sizes.items())),
+        "ingredientes por petición: " + ", ".join(f"{k}: {v}" for k, v in sizes),
         f"longitud de la respuesta en palabras: media {statistics.mean(lengths):.0f}, máxima {max(lengths)}",
         f"segundos: {seconds:.2f}",
     ]
     return "\n".join(lines)
 
 
+# --- Main: flags, draw, write atomically, summary ----------------------------
 def main(argv=None) -> None:
     args = parse_args(argv)
-    check_flag(1 <= args.num <= MAX_NUM, "--num", f"estar entre 1 y {MAX_NUM} (no se pueden generar más ejemplos únicos)")
-    check_flag(bool(args.output.strip()), "--output", "ser la ruta de un fichero")
     check_writable(args.output)  # a bad path is said before the examples are drawn
     start = time.perf_counter()
     examples = generate_examples(args.num, args.seed)
-    text = "".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in examples)
-    atomic_write_text(args.output, text)
+    atomic_write_text(args.output, "".join(json.dumps(ex, ensure_ascii=False) + "\n" for ex in examples))
     print(f"escrito {args.output}")
     print(summary(examples, time.perf_counter() - start))
 

@@ -11,58 +11,32 @@ or Ctrl-D leaves, Ctrl-C stops a recipe being written (and leaves when pressed a
 however the chat was started. Sampling defaults come from the model's generation_config.json;
 the flags override them. The device is CUDA, then MPS, then CPU.
 
-Before each recipe, one line on stderr names the words of the request that are not known
-ingredients ("No conozco como ingrediente: kale. Uso lo demás."), and one names the requested
-ingredients that break a requested diet ("Ojo: el chorizo no es vegetariano."); the recipe is
-written anyway. request_notes() reads the request with generate_dataset's catalogue, aliases
-and dish names, and the words of its request templates.
+Before each recipe, stderr names the words of the request that are not known ingredients
+("No conozco como ingrediente: kale. Uso lo demás.") and the requested ingredients that break
+a requested diet ("Ojo: el chorizo no es vegetariano."); the recipe is written anyway.
 
-The model is loaded with chef_common.load_model; the prompt is rendered with the tokenizer's
-chat template (chef_common.CHAT_TEMPLATE). Text generation is one hand-written loop over the
-model's KV cache (HF `generate` costs several ms per token on CPU): decode() runs a batch of
-prompts (the evaluation, the tests), generate_tokens() one prompt (the chat, bench/bench_inference.py).
+The pieces: chef.requests reads the request, chef.prompt renders it with the chat template,
+chef.chat.Chef writes the recipe with chef.decoding's loop over the model's KV cache.
 """
 
 import sys
 from pathlib import Path
 
+from chef.chat import BANNER, EMPTY_HINT, GOODBYE, HELP, PROMPT, STOPPED, UNKNOWN_COMMAND, Chef, ingredients_text
 from chef.cli import ChefError, import_heavy, make_parser, notice, run_main
-from chef.decoding import TextStream, fit_to_context, generate_tokens
 from chef.hardware import pick_device
 from chef.model_folder import check_model_dir, generation_defaults, load_model
-from chef.prompt import MODEL_DIR, MODEL_NAME, build_prompt, clean_request
-from chef.requests import ingredients_text, request_notes
+from chef.prompt import MODEL_DIR, MODEL_NAME, clean_request
+from chef.requests import request_notes
 
-# ---------------------------------------------------------------------------
-# Defaults
-# ---------------------------------------------------------------------------
+# --- Defaults ----------------------------------------------------------------
 DEVICE = "auto"  # CUDA, then MPS, then CPU
 DEVICES = ("auto", "cpu", "cuda", "mps")
 HISTORY_FILE = Path.home() / ".chef_bot_history"  # readline history between sessions
 HISTORY_LENGTH = 1000
-PROMPT = "Ingredientes> "
-EXAMPLE = "lentejas, chorizo, zanahoria"  # canonical names from generate_dataset.INGREDIENTS
-
-BANNER = f"""{MODEL_NAME}: escribe unos ingredientes (por ejemplo «{EXAMPLE}») y te propongo una receta.
-Escribe /ingredientes para ver los que conozco, /ayuda para ver la ayuda y /salir (o Ctrl-D) para salir.
-Ctrl-C detiene una receta a medias."""
-
-HELP = f"""Escribe los ingredientes que tienes, separados por comas, y pulsa Intro: {MODEL_NAME}
-escribe una receta con ellos. También puedes pedirla con tus palabras («algo rápido con huevos»).
-  /ingredientes   muestra los ingredientes que conozco
-  /ayuda          muestra esta ayuda
-  /salir          sale del programa (también Ctrl-D, o Ctrl-C en la línea vacía)
-  Ctrl-C          mientras escribe una receta, la detiene y vuelve aquí
-Flechas arriba/abajo: peticiones anteriores."""
-
-EMPTY_HINT = f"Escribe algunos ingredientes, por ejemplo: {EXAMPLE} (o /ayuda)."
 
 
-# ---------------------------------------------------------------------------
-# Settings and prompts
-# ---------------------------------------------------------------------------
-
-
+# --- Settings ----------------------------------------------------------------
 def resolve_settings(args, model_dir):
     """Flags given on the command line override the model's defaults; checks every value."""
     settings = generation_defaults(model_dir)
@@ -88,61 +62,7 @@ def say_notes(text):
         notice(note)
 
 
-# ---------------------------------------------------------------------------
-# The chef: one loaded model answering requests
-# ---------------------------------------------------------------------------
-
-
-class Chef:
-    """A loaded model with its settings; answer() streams one recipe to stdout."""
-
-    def __init__(self, model, tokenizer, settings, seed=None):
-        import torch
-
-        self.model, self.tokenizer = model, tokenizer
-        self.context = model.config.max_position_embeddings
-        self.settings = dict(settings, max_new_tokens=fit_to_context(settings["max_new_tokens"], self.context))
-        self.capped = self.settings["max_new_tokens"] < settings["max_new_tokens"]  # by the context
-        self.prompt_budget = self.context - self.settings["max_new_tokens"]
-        self.generator = torch.Generator()
-        if seed is None:
-            self.generator.seed()  # torch's default seed is fixed: every run would write the same recipe
-        else:
-            self.generator.manual_seed(seed)
-
-    def answer(self, text):
-        """Stream the recipe for one (cleaned, non-empty) request to stdout; the caller handles Ctrl-C."""
-        ids, was_cut = build_prompt(self.tokenizer, text, self.prompt_budget)
-        if was_cut:
-            notice(f"aviso: tu petición es demasiado larga para el contexto del modelo; "
-                   f"uso solo su principio ({self.prompt_budget} tokens).")
-        eos = self.model.config.eos_token_id
-        stream, token, count = TextStream(self.tokenizer), None, 0
-        try:
-            for token in generate_tokens(self.model, ids, **self.settings, eos_token_id=eos, generator=self.generator):
-                count += 1
-                print(stream.push(token), end="", flush=True)
-        finally:
-            print(stream.flush(), flush=True)  # after Ctrl-C too: end the line before the notice
-        if token != eos:  # say why the recipe stops mid-way (Ctrl-C is said by the caller)
-            notice(self.stop_reason(len(ids), count))
-
-    def stop_reason(self, prompt_tokens, new_tokens):
-        """The line said when a recipe stops before its end token: context full, or token limit."""
-        limit = self.settings["max_new_tokens"]
-        if prompt_tokens + new_tokens >= self.context:
-            return (f"[receta cortada: se llenó el contexto del modelo ({self.context} tokens entre "
-                    f"petición y receta)]")
-        if self.capped:
-            return f"[receta cortada: límite de {limit} tokens, el máximo que cabe en el contexto del modelo]"
-        return f"[receta cortada: límite de {limit} tokens; súbelo con --max-new-tokens]"
-
-
-# ---------------------------------------------------------------------------
-# Ways to talk to the chef
-# ---------------------------------------------------------------------------
-
-
+# --- Ways to talk to the chef ------------------------------------------------
 def handle_line(chef, line, interactive):
     """Answer one line (a request or a command); returns False when the user wants to leave."""
     text = clean_request(line)
@@ -158,18 +78,17 @@ def handle_line(chef, line, interactive):
         elif command in ("/ingredientes", "/ingredients"):
             notice(ingredients_text())
         else:
-            notice(f"No conozco el comando {command}. Escribe /ayuda para ver los que hay.")
-        return True
-    if not interactive:
-        say_notes(text)
-        chef.answer(text)
-        print(flush=True)  # a blank line between recipes
+            notice(UNKNOWN_COMMAND.format(command=command))
         return True
     try:
         say_notes(text)
         chef.answer(text)
     except KeyboardInterrupt:
-        notice("[receta interrumpida]")
+        if not interactive:
+            raise  # piped input: Ctrl-C stops the whole run
+        notice(STOPPED)
+    if not interactive:
+        print(flush=True)  # a blank line between recipes
     return True
 
 
@@ -211,7 +130,7 @@ def chat(chef):
             print()
     finally:
         save_history(readline)
-    print("¡Buen provecho!")
+    print(GOODBYE)
 
 
 def answer_lines(chef, lines):
@@ -221,11 +140,7 @@ def answer_lines(chef, lines):
             break
 
 
-# ---------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------
-
-
+# --- Command line ------------------------------------------------------------
 def parse_args(argv=None):
     parser = make_parser(
         f"Chatea con {MODEL_NAME}: escribe ingredientes y recibe una receta. "
@@ -251,7 +166,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    # Run through chef_common.run_main, which makes Ctrl-C raise KeyboardInterrupt however the
+    # Run through chef.cli.run_main, which makes Ctrl-C raise KeyboardInterrupt however the
     # chat was started (a shell starts background jobs with SIGINT ignored).
     args = parse_args(argv)
     request = None if args.prompt is None else clean_request(args.prompt)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole Chef-Bot pipeline, stage by stage, in the memoria's order:
 # data -> tokenizer and model (training) -> chat -> GGUF for llama.cpp / LM Studio / Ollama.
+# Each stage is one of the top-level scripts (the code they share lives in chef/).
 #
 #   bash run_all.sh            # full run: needs a GPU (training takes minutes on one H100/H200);
 #                              # replaces chef-bot-scratch-final/ and chef-bot-scratch.gguf
@@ -17,7 +18,7 @@ TINY="${TINY:-0}"
 for arg in "$@"; do
     case "$arg" in
         --tiny) TINY=1 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "error: argumento desconocido: $arg (uso: bash run_all.sh [--tiny])" >&2; exit 2 ;;
     esac
 done

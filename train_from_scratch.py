@@ -3,7 +3,7 @@
 Data -> tokens -> weights, in order:
   1. read recetas_extended.jsonl (instruction -> response examples) and hold out 5% (fixed seed);
   2. train a byte-level BPE tokenizer on the training texts, with the special tokens and the
-     chat template from chef_common.py (so training text, apply_chat_template and the GGUF agree);
+     chat template of chef/prompt.py (so training text, apply_chat_template and the GGUF agree);
   3. build GPT2LMHeadModel(6 layers, 8 heads, 512 dims) with seeded random weights;
   4. train with the Hugging Face Trainer for 100 epochs, loss on the response tokens only,
      evaluating the held-out split a few times and checkpointing into a work folder;
@@ -12,6 +12,7 @@ Data -> tokens -> weights, in order:
      that score to chef-bot-scratch-final/ atomically, with generation_config.json, the
      tokenizer, training_report.json and a model card;
   6. print a greedy sample for one held-out instruction.
+Each step is a function of chef/training.py or chef/tokenizer.py; main() below runs them in order.
 
 Commands:
   python train_from_scratch.py                        # full run (needs a GPU: minutes on one H100)
@@ -30,33 +31,14 @@ from chef.hardware import hardware_name
 from chef.model_folder import write_model_folder
 from chef.prompt import DATA_FILE, MODEL_DIR, WORK_DIR
 from chef.tokenizer import get_tokenizer
-from chef.training import (
-    DROPOUT,
-    HOLDOUT_FRACTION,
-    PRESETS,
-    SEED,
-    SELECTION_METRIC,
-    TINY_OUTPUT_DIR,
-    PadCollator,
-    build_config,
-    build_model,
-    count_parameters,
-    encode_datasets,
-    generation_config,
-    greedy_sample,
-    last_complete_checkpoint,
-    load_training_libraries,
-    make_trainer,
-    plan_schedule,
-    split_examples,
-    training_kwargs,
-    training_report,
-)
+from chef.training import (DROPOUT, HOLDOUT_FRACTION, PRESETS, RUN_FLAGS, SEED, SELECTION_METRIC, TINY_OUTPUT_DIR,
+                           PadCollator, build_config, build_model, count_parameters, default_folders,
+                           encode_datasets, greedy_sample, last_complete_checkpoint, load_training_libraries,
+                           make_trainer, plan_schedule, ship_model, split_examples, training_arguments,
+                           training_report)
 
 
-# ---------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------
+# --- Command line (checked before torch loads) -------------------------------
 def parse_args(argv=None):
     full, tiny = PRESETS["full"], PRESETS["tiny"]
     parser = make_parser(
@@ -79,14 +61,11 @@ def parse_args(argv=None):
     parser.add_argument("--max-examples", type=int, default=None, help=f"usar solo los N primeros ejemplos (por defecto: todos; tiny: {tiny['max_examples']})")
     parser.add_argument("--resume", action="store_true", help="continuar el entrenamiento interrumpido desde su último checkpoint completo")
     args = parser.parse_args(argv)
-    preset = PRESETS[args.preset]
-    for key in ("epochs", "batch_size", "lr", "max_examples"):
+    for key in RUN_FLAGS:  # flags left out take the preset's value
         if getattr(args, key) is None:
-            setattr(args, key, preset[key])
-    if args.work_dir is None:
-        args.work_dir = WORK_DIR if args.preset == "full" else WORK_DIR.with_name(WORK_DIR.name + "-tiny")
-    if args.output_dir is None:
-        args.output_dir = MODEL_DIR if args.preset == "full" else TINY_OUTPUT_DIR
+            setattr(args, key, PRESETS[args.preset][key])
+    output_dir, work_dir = default_folders(args.preset)
+    args.output_dir, args.work_dir = args.output_dir or output_dir, args.work_dir or work_dir
     check_flag(0 <= args.dropout < 1, "--dropout", "estar entre 0 y 1")
     for flag in ("epochs", "batch_size", "lr"):
         check_flag(getattr(args, flag) > 0, "--" + flag.replace("_", "-"), "ser positivo")
@@ -94,9 +73,7 @@ def parse_args(argv=None):
     return args
 
 
-# ---------------------------------------------------------------------------
-# Main, step by step: data, schedule, tokenizer, model, training, report and model folder
-# ---------------------------------------------------------------------------
+# --- The stages: data, tokenizer and model, training, the model folder, a sample ---
 def load_data(args):
     """The train / held-out split, the data's hash and the checkpoint to resume from.
 
@@ -117,37 +94,8 @@ def load_data(args):
     return train_rows, held_rows, data_sha, checkpoint
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    t_start = time.time()
-
-    # -- data ------------------------------------------------------------------------
-    train_rows, held_rows, data_sha, checkpoint = load_data(args)
-    load_training_libraries()
-    import torch
-    from transformers import TrainingArguments
-
-    cuda = torch.cuda.is_available()
-    # Checkpoints are chosen by greedy answers to the held-out requests when the data says which
-    # ingredients each one asked for (the generator's `ingredients`), else by held-out loss.
-    selection = SELECTION_METRIC if all(isinstance(r.get("ingredients"), list) for r in held_rows) else "eval_loss"
-
-    # -- schedule: TrainingArguments are built once and early, because under torchrun they set up
-    # torch.distributed, so that the main process can train the tokenizer while the others wait.
-    schedule = plan_schedule(args, len(train_rows))
-    targs = TrainingArguments(eval_steps=schedule["eval_every"], save_steps=schedule["eval_every"],
-                              logging_steps=schedule["log_every"],
-                              **training_kwargs(args, Path(args.work_dir), cuda, selection))
-    if max(1, targs.world_size) != schedule["world"]:
-        raise RuntimeError(f"WORLD_SIZE={schedule['world']} pero el Trainer ve {targs.world_size} procesos")
-    log = print if targs.process_index == 0 else (lambda *a, **k: None)
-    log(f"datos: {args.data} ({len(train_rows)} de entrenamiento, {len(held_rows)} reservados)")
-
-    # -- tokenizer (trained by the main process first, reused on resume) and tokens --------
-    tokenizer = get_tokenizer(args, targs, train_rows, data_sha, log)
-    train_ds, held_ds, max_new_tokens = encode_datasets(tokenizer, train_rows, held_rows)
-
-    # -- model -------------------------------------------------------------------------
+def new_model(args, tokenizer, schedule, log):
+    """GPT-2 of the preset with seeded random weights, sized to the tokenizer and the context."""
     config = build_config(len(tokenizer), tokenizer.model_max_length, args.preset, args.dropout, tokenizer)
     model = build_model(config, args.seed)
     n_params = count_parameters(model)
@@ -155,18 +103,49 @@ def main(argv=None):
         f"contexto {config.n_positions}, vocabulario {config.vocab_size}: {n_params:,} parámetros ({n_params / 1e6:.1f} M)")
     log(f"entrenamiento: {args.epochs:g} épocas, {schedule['total_steps']} pasos de {args.batch_size} x "
         f"{schedule['world']}, evaluación cada {schedule['eval_every']} pasos, en {hardware_name()}")
+    return config, model, n_params
 
-    # -- training ----------------------------------------------------------------------
-    trainer = make_trainer(
-        task_requests=held_rows if selection == SELECTION_METRIC else [],
-        task_max_new_tokens=max_new_tokens,
-        model=model,
-        args=targs,
-        train_dataset=train_ds,
-        eval_dataset=held_ds,
-        data_collator=PadCollator(tokenizer.pad_token_id, cuda),
-        processing_class=tokenizer,
-    )
+
+def save_model(args, run, model, tokenizer, report, log):
+    """The shipped checkpoint, written to the output folder atomically, and one line about it."""
+    replaced = Path(args.output_dir).exists()
+    model = ship_model(model, run["max_new_tokens"])
+    write_model_folder(args.output_dir, model, tokenizer, report, model_card(report))
+    shipped, mfu = report["shipped"], report["mfu"]
+    task = (f", recall {shipped['eval_recall_list']:.1%} en la lista, {shipped['eval_unrequested_rate']:.1%} con "
+            f"ingredientes no pedidos" if "eval_recall_list" in shipped else "")
+    log(f"modelo {'reemplazado' if replaced else 'guardado'} en {args.output_dir} (checkpoint del paso "
+        f"{report['shipped_step']}, pérdida reservada {report['best_eval_loss']:.4f}{task}); "
+        f"{run['train_seconds']:.0f} s de entrenamiento, {report['tokens_per_second']:,.0f} tokens/s"
+        + (f", MFU {mfu:.1%}" if mfu else ""))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    t_start = time.time()
+    train_rows, held_rows, data_sha, checkpoint = load_data(args)
+    load_training_libraries()
+    import torch
+
+    cuda = torch.cuda.is_available()
+    # Checkpoints are chosen by greedy answers to the held-out requests when the data says which
+    # ingredients each one asked for (the generator's `ingredients`), else by held-out loss.
+    selection = SELECTION_METRIC if all(isinstance(r.get("ingredients"), list) for r in held_rows) else "eval_loss"
+    schedule = plan_schedule(args, len(train_rows))
+    targs = training_arguments(args, schedule, cuda, selection)
+    log = print if targs.process_index == 0 else (lambda *a, **k: None)
+    log(f"datos: {args.data} ({len(train_rows)} de entrenamiento, {len(held_rows)} reservados)")
+
+    # -- tokenizer (trained by the main process first, reused on resume), tokens and model ----
+    tokenizer = get_tokenizer(args, targs, train_rows, data_sha, log)
+    train_ds, held_ds, max_new_tokens = encode_datasets(tokenizer, train_rows, held_rows)
+    config, model, n_params = new_model(args, tokenizer, schedule, log)
+
+    # -- training ---------------------------------------------------------------------------
+    trainer = make_trainer(task_requests=held_rows if selection == SELECTION_METRIC else [],
+                           task_max_new_tokens=max_new_tokens, model=model, args=targs, train_dataset=train_ds,
+                           eval_dataset=held_ds, data_collator=PadCollator(tokenizer.pad_token_id, cuda),
+                           processing_class=tokenizer)
     if checkpoint:
         log(f"reanudando desde {checkpoint}")
     t_train = time.time()
@@ -177,23 +156,13 @@ def main(argv=None):
     if not trainer.is_world_process_zero():
         return
 
-    # -- report and the model folder -----------------------------------------------------
+    # -- report and the model folder ----------------------------------------------------------
     run = dict(data_sha=data_sha, train_ds=train_ds, held_ds=held_ds, n_params=n_params, schedule=schedule,
-               selection=selection, checkpoint=checkpoint, train_seconds=train_seconds)
+               selection=selection, checkpoint=checkpoint, train_seconds=train_seconds, max_new_tokens=max_new_tokens)
     report = training_report(args, run, config, trainer, result, history, final_eval)
-    gen_config = generation_config(config, max_new_tokens)
-    model = trainer.model
-    model.generation_config = gen_config
-    replaced = Path(args.output_dir).exists()
-    write_model_folder(args.output_dir, model, tokenizer, gen_config, report, model_card(report))
-    shipped, mfu = report["shipped"], report["mfu"]
-    task = (f", recall {shipped['eval_recall_list']:.1%} en la lista, {shipped['eval_unrequested_rate']:.1%} con "
-            f"ingredientes no pedidos" if "eval_recall_list" in shipped else "")
-    log(f"modelo {'reemplazado' if replaced else 'guardado'} en {args.output_dir} (checkpoint del paso "
-        f"{report['shipped_step']}, pérdida reservada {report['best_eval_loss']:.4f}{task}); {train_seconds:.0f} s "
-        f"de entrenamiento, {report['tokens_per_second']:,.0f} tokens/s" + (f", MFU {mfu:.1%}" if mfu else ""))
+    save_model(args, run, trainer.model, tokenizer, report, log)
 
-    # -- check: a greedy sample for one held-out instruction ------------------------------
+    # -- check: a greedy sample for one held-out instruction ----------------------------------
     instruction = held_rows[0]["instruction"]
     answer = greedy_sample(args.output_dir, instruction, max_new_tokens, "cuda" if cuda else "cpu")
     log(f"\nmuestra (greedy) para una petición reservada: {instruction!r}\n{answer}")

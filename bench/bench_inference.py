@@ -1,6 +1,6 @@
 """Chat speed on CPU: time to first token and tokens per second, next to llama.cpp.
 
-Measures inference_scratch.generate_tokens (the chat's loop: KV cache, hand-written
+Measures chef.decoding.generate_tokens (the chat's loop: KV cache, hand-written
 sampling) greedily and with the chat's default sampling, transformers' `generate` for
 reference, and llama.cpp (llama-cpp-python) on the same weights converted to GGUF f16 when
 it is installed. Time to first token runs from the request's text (template rendering and
@@ -26,17 +26,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import torch  # noqa: E402
+import torch
 
-import inference_scratch as chat  # noqa: E402
+from chef.chat import EXAMPLE
 from chef.cli import ChefError, check_flag, make_parser, run_main
 from chef.decoding import generate_tokens
 from chef.model_folder import load_model
-from chef.prompt import (
-    MODEL_DIR,  # noqa: E402
-    SAMPLING_DEFAULTS,
-    build_prompt,
-)
+from chef.prompt import MODEL_DIR, SAMPLING_DEFAULTS, build_prompt
 from chef.training import PRESETS, build_config
 
 # ---------------------------------------------------------------------------
@@ -44,7 +40,7 @@ from chef.training import PRESETS, build_config
 # ---------------------------------------------------------------------------
 TOKENS = 200  # new tokens per run
 REPEATS = 5  # timed runs per engine (the median is reported), after one warm-up run
-REQUEST = chat.EXAMPLE
+REQUEST = EXAMPLE
 RANDOM_PROMPT_TOKENS = 12  # about the length of a rendered request
 RANDOM_CONTEXT = 512  # n_positions of the --random model (the trained one's is rounded to 256)
 CONVERTER = REPO / "convert_to_gguf.py"
@@ -56,7 +52,6 @@ CONVERTER = REPO / "convert_to_gguf.py"
 def random_model():
     """A randomly initialised GPT-2 of the default architecture (train_from_scratch's 'full' preset)."""
     from transformers import GPT2LMHeadModel
-
 
     config = build_config(PRESETS["full"]["vocab_size"], RANDOM_CONTEXT)
     torch.manual_seed(0)
@@ -103,7 +98,7 @@ def measure(name, start_stream, tokens, repeats):
 def ours(model, make_prompt, tokens, **sampling):
     def start():
         return generate_tokens(model, make_prompt(), max_new_tokens=tokens, eos_token_id=None,
-                                    generator=torch.Generator().manual_seed(0), **sampling)
+                               generator=torch.Generator().manual_seed(0), **sampling)
     return start
 
 

@@ -1,6 +1,6 @@
 """Training throughput of the default Chef-Bot configuration, and of the choices around it.
 
-Runs the real Trainer set-up of train_from_scratch.py (same data, tokenizer, model, arguments)
+Runs the real Trainer set-up of train_from_scratch.py through chef.training (same data, tokenizer, model, arguments)
 for a fixed number of steps per variant and reports tokens/s (real tokens, padding excluded),
 ms per step, and on a GPU the model FLOPs utilisation (MFU, against the dense bf16 peak).
 The first --warmup steps of each variant (CUDA start-up, torch.compile) are not timed.
@@ -23,26 +23,17 @@ import json
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import train_from_scratch as T  # noqa: E402
-from chef.cli import make_parser, run_main
-from chef.files import read_jsonl
-from chef.hardware import flops_per_token, hardware_name, peak_flops
+from chef.cli import make_parser, run_main  # noqa: E402
+from chef.files import read_jsonl  # noqa: E402
+from chef.hardware import flops_per_token, hardware_name, peak_flops  # noqa: E402
 from chef.prompt import DATA_FILE  # noqa: E402
-from chef.tokenizer import tokenizer_texts, train_tokenizer
-from chef.training import (
-    HOLDOUT_FRACTION,
-    PRESETS,
-    PadCollator,
-    build_config,
-    build_model,
-    context_length,
-    encode_example,
-    split_examples,
-    training_kwargs,
-)
+from chef.tokenizer import tokenizer_texts, train_tokenizer  # noqa: E402
+from chef.training import (HOLDOUT_FRACTION, PRESETS, SEED, PadCollator, build_config, build_model,  # noqa: E402
+                           context_length, encode_example, split_examples, training_kwargs)
 
 VARIANTS = {
     "default": {},
@@ -108,9 +99,37 @@ def profile_table(prof, cuda):
     return "\n".join(lines)
 
 
+def step_callbacks(warmup, steps, profile_steps, cuda):
+    """(marks, profiler, callbacks): the clock times steps warmup..warmup+steps into marks; the
+    profiler (None unless profile_steps) runs profile_steps steps after them, not to disturb the timing."""
+    import torch
+    from transformers import TrainerCallback
+
+    marks, prof = {}, None
+    if profile_steps:
+        from torch.profiler import ProfilerActivity, profile
+
+        prof = profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else []))
+
+    class Clock(TrainerCallback):
+        def on_step_end(self, _a, state, _c, **_):
+            if state.global_step in (warmup, warmup + steps):
+                if cuda:
+                    torch.cuda.synchronize()
+                marks[state.global_step] = time.perf_counter()
+            if prof is not None and state.global_step == warmup + steps:
+                prof.start()
+            elif prof is not None and state.global_step == warmup + steps + profile_steps:
+                if cuda:
+                    torch.cuda.synchronize()
+                prof.stop()
+
+    return marks, prof, [Clock()]
+
+
 def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
     import torch
-    from transformers import Trainer, TrainerCallback, TrainingArguments
+    from transformers import Trainer, TrainingArguments
 
     args, tokenizer, train_ds, config = base
     cuda = torch.cuda.is_available()
@@ -120,7 +139,7 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
     kwargs = training_kwargs(args, "/tmp/chef-bench", cuda)
     kwargs.update(per_device_train_batch_size=batch, eval_strategy="no", save_strategy="no",
                   load_best_model_at_end=False, disable_tqdm=True, logging_steps=10**6, **overrides)
-    targs = TrainingArguments(max_steps=warmup + steps, **kwargs)
+    targs = TrainingArguments(max_steps=warmup + steps + profile_steps, **kwargs)
     if packing:
         data, collator = pack(train_ds, config.n_positions), PackedCollator()
         targs.train_sampling_strategy = "random"
@@ -134,41 +153,14 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
         counted.append(int((batch_out["input_ids"] != tokenizer.pad_token_id).sum()))
         return batch_out
 
-    marks = {}
-
-    class Clock(TrainerCallback):
-        def on_step_end(self, _a, state, _c, **_):
-            if state.global_step in (warmup, warmup + steps):
-                if cuda:
-                    torch.cuda.synchronize()
-                marks[state.global_step] = time.perf_counter()
-
-    prof = None
-    if profile_steps:
-        from torch.profiler import ProfilerActivity, profile
-
-        prof = profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else []))
-
-    class Profiler(TrainerCallback):
-        """Profiles profile_steps steps after the timed ones (so the timing is not disturbed)."""
-
-        def on_step_end(self, _a, state, _c, **_):
-            if prof is not None and state.global_step == warmup + steps:
-                prof.start()
-            elif prof is not None and state.global_step == warmup + steps + profile_steps:
-                if cuda:
-                    torch.cuda.synchronize()
-                prof.stop()
-
-    targs.max_steps = warmup + steps + profile_steps
+    marks, prof, callbacks = step_callbacks(warmup, steps, profile_steps, cuda)
     model = build_model(config, args.seed)
     trainer = Trainer(model=model, args=targs, train_dataset=data, data_collator=counting_collator,
-                      callbacks=[Clock(), Profiler()])
+                      callbacks=callbacks)
     t0 = time.perf_counter()
     trainer.train()
     seconds = marks[warmup + steps] - marks[warmup]
-    tokens = sum(counted[warmup:warmup + steps])
-    tps = tokens / seconds
+    tps = sum(counted[warmup:warmup + steps]) / seconds
     mean_len = sum(len(x["input_ids"]) for x in train_ds) / len(train_ds)
     peak = peak_flops()
     result = {"variant": name, "batch": batch, "ms_per_step": round(1000 * seconds / steps, 2),
@@ -199,8 +191,9 @@ def main():
 
     import torch
 
-    args = T.parse_args(["--preset", cli.preset, "--data", str(cli.data)])
-    rows = read_jsonl(args.data)[: args.max_examples]
+    # The settings train_from_scratch.py runs the preset with (its flags left at their defaults).
+    args = SimpleNamespace(preset=cli.preset, seed=SEED, **PRESETS[cli.preset])
+    rows = read_jsonl(cli.data)[: args.max_examples]
     train_rows, _ = split_examples(rows, args.seed, HOLDOUT_FRACTION)
     tokenizer = train_tokenizer(tokenizer_texts(train_rows), PRESETS[args.preset]["vocab_size"],
                                   model_max_length=1 << 30)

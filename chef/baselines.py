@@ -4,9 +4,7 @@ import math
 from collections import Counter, defaultdict
 
 
-# ---------------------------------------------------------------------------
-# Baselines
-# ---------------------------------------------------------------------------
+# --- Baselines ---------------------------------------------------------------
 class KneserNeyLM:
     """Interpolated Kneser-Ney n-gram model over token ids.
 

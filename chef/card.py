@@ -1,4 +1,7 @@
-"""chef.card"""
+"""The model card (README.md of a model folder): written by training (model_card), its evaluation
+section written by evaluate.py (markdown_table, hand_table, write_evaluation) between markers,
+so a later evaluation replaces it and a GGUF's results get their own section.
+"""
 
 import re
 from pathlib import Path
@@ -6,7 +9,7 @@ from pathlib import Path
 from chef.catalogue import DIETS
 from chef.evaluation import HAND_KINDS, SYSTEMS
 from chef.files import atomic_write_text
-from chef.prompt import MODEL_NAME
+from chef.prompt import MODEL_NAME, REPO_DIR
 from chef.training import DROPOUT, SAVE_DTYPE, SELECTION_METRIC, WEIGHT_DECAY
 
 CARD_START, CARD_END = "<!-- evaluation:start -->", "<!-- evaluation:end -->"
@@ -20,6 +23,11 @@ COHERENCE_ROWS = [
     ("· un ingrediente repetido en la lista o en el título", "incoherent:repeated"),
     ("· anuncia una dieta que sus ingredientes incumplen", "incoherent:diet_announced"),
 ]
+
+
+def template(name):
+    """A Markdown template of data/, filled with str.format."""
+    return (REPO_DIR / "data" / name).read_text(encoding="utf-8")
 
 
 def pct(x):
@@ -88,47 +96,12 @@ def hand_table(summary, header="modelo"):
 
 
 def card_section(table, info, start=CARD_START, end=CARD_END, hand=None):
-    """The model card's evaluation section (Markdown between the markers).
-
-    `hand`: the hand-written requests' table (hand_table), added below the first one when given.
-    """
-    hand_part = "" if hand is None else f"""
-### Hand-written requests
-
-{info['hand_requests']} requests written by hand in `{info['hand_file']}`, typed the way people type them
-(bare lists, one ingredient, generic names, plurals, capitals, no accents, typos, quantities, diets,
-"para 4 personas", desserts, long lists, a greeting first, dish names). The generated requests above
-are phrased like the training data; these are not. Same model and decoding, no baselines.
-A request lists each thing asked for as a group of names (catalogue names and the cook's own word):
-it is used when any of them is in the `Ingredientes:` list (and, separately, in the steps). Fully
-right: every group in the list and in the steps, nothing the request excludes ("sin cebolla"), its
-diet kept and the format valid.
-
-{hand}
-"""
-    return f"""{start}
-## Evaluation
-
-`{info['command']}` on {info['requests']} held-out requests made by `generate_dataset.py` with seed
-{info['seed']}: none shares an instruction or an ingredient combination with `{info['data']}`.
-Decoding: {info['decoding']}, at most {info['max_new_tokens']} new tokens, through the chat template.
-{info['model']}; baselines built from the same file: a token {info['ngram_order']}-gram
-(interpolated Kneser-Ney over the model's tokenizer, same decoding) and a retriever returning the
-training recipe whose ingredients overlap the request most. "Reference" is the generator's own recipe.
-
-{table}
-
-- Loss: mean negative log-likelihood of the reference response tokens (end token included) given
-  the prompt, per token of the model's tokenizer for both the model and the n-gram model.
-- Recall: share of requested ingredients named in the `Ingredientes:` list / in the steps.
-  Main ingredient not requested: a catalogue ingredient that is not a pantry basic.
-- Diet violations: among requests with that diet, recipes naming an ingredient it forbids.
-- Incoherent: the recipe contradicts itself, whatever was asked: its steps use a main ingredient
-  its list lacks, an ingredient is on two list items or twice in the title, or it announces a diet
-  ("Receta vegana.") that its own ingredients break.
-- Copy: longest run of words shared with the closest of the training recipes.
-- {info['elapsed']:.0f} s on {info['hardware']}; every generation is in `{info['output_json']}`.
-{hand_part}{end}"""
+    """The model card's evaluation section (Markdown between the markers), from
+    data/evaluation_card.md. `hand`: the hand-written requests' table (hand_table), added below
+    the first one when given, with the text of data/evaluation_card_hand.md."""
+    hand_part = "" if hand is None else "\n" + template("evaluation_card_hand.md").format(**info, hand=hand)
+    section = template("evaluation_card.md").format(**info, table=table, start=start, end=end, hand_part=hand_part)
+    return section.rstrip("\n")
 
 
 def replace_section(text, section, start=CARD_START, end=CARD_END):
@@ -159,9 +132,20 @@ def update_card(model_dir, section, start=CARD_START, end=CARD_END):
     return card
 
 
-def model_card(report):
-    pass
+def write_evaluation(model_dir, table, info, hand=None, gguf=False):
+    """Write the evaluation into the model card, unless the card shows one of more requests (a
+    quick --num 20 never replaces the full one); returns the line to print."""
+    start, end = (CARD_START_GGUF, CARD_END_GGUF) if gguf else (CARD_START, CARD_END)
+    shown = card_requests(model_dir, start, end)
+    if shown is not None and shown > info["requests"]:
+        return (f"no escribo la tarjeta: muestra una evaluación de {shown} peticiones y esta tiene "
+                f"{info['requests']} (usa --num {shown})")
+    return f"tabla escrita en {update_card(model_dir, card_section(table, info, start, end, hand=hand), start, end)}"
 
+
+def model_card(report):
+    """README.md of a trained model folder (data/model_card.md), with an empty evaluation section
+    for evaluate.py."""
     rows = "\n".join(
         f"| {e['epoch']:.1f} | {e['step']} | {e['train_loss'] if e['train_loss'] is not None else '-'} | "
         f"{e['eval_loss']:.4f} | {pct(e.get('eval_recall_list'))} | {pct(e.get('eval_recall_steps'))} | "
@@ -172,55 +156,7 @@ def model_card(report):
               "of recipes with an unrequested main ingredient; held-out loss breaks ties)"
               if report["selection"] == SELECTION_METRIC
               else "lowest held-out loss")
-    arch = report["architecture"]
-    return f"""---
-language: es
-license: mit
-library_name: transformers
-pipeline_tag: text-generation
-tags: [gpt2, from-scratch, cooking, spanish]
----
-# {MODEL_NAME}
-
-A GPT-2 trained **from random weights** on {report['data']['train_examples']} synthetic Spanish recipes
-(`{report['data']['file']}`), with its own byte-level BPE tokenizer. Given ingredients, it writes a
-recipe in Spanish. Made by `train_from_scratch.py` of the Chef-Bot project.
-
-## Architecture
-| | |
-| --- | --- |
-| layers / heads / width | {arch['n_layer']} / {arch['n_head']} / {arch['n_embd']} |
-| context | {arch['n_positions']} tokens |
-| vocabulary | {arch['vocab_size']} (byte-level BPE, trained on the data) |
-| parameters | {report['parameters']:,} |
-| weights stored as | {SAVE_DTYPE} |
-
-## Training
-| | |
-| --- | --- |
-| data | {report['data']['train_examples']} training / {report['data']['heldout_examples']} held-out examples (sha256 `{report['data']['sha256'][:12]}`) |
-| epochs | {report['epochs']} ({report['steps']} steps of {report['batch_size']} x {report['world_size']} sequences) |
-| learning rate | {report['lr']} peak, cosine, AdamW, weight decay {WEIGHT_DECAY}, dropout {report.get('dropout', DROPOUT)} |
-| tokens seen | {report['tokens_seen']:,} (response-loss tokens: {report['loss_tokens_seen']:,}) |
-| time | {report['train_seconds']:.0f} s on {report['hardware']} |
-| throughput | {report['tokens_per_second']:,.0f} tokens/s{f", MFU {report['mfu']:.1%}" if report.get('mfu') else ""} |
-| shipped checkpoint | step {report['shipped_step']} (epoch {report['shipped_epoch']:.1f}): {chosen} |
-
-Loss is computed on the response tokens only. At each evaluation the {report['data']['heldout_examples']} held-out
-requests are also answered greedily: share of requested ingredients in the list and in the steps,
-and share of recipes naming a main ingredient nobody asked for.
-
-| epoch | step | train loss | held-out loss | list recall | steps recall | unrequested |
-| --- | --- | --- | --- | --- | --- | --- |
-{rows}
-
-## Use
-```bash
-python inference_scratch.py            # chat in the terminal
-python convert_to_gguf.py              # export for llama.cpp / LM Studio
-```
-
-<!-- evaluation:start -->
-Not evaluated yet: run `python evaluate.py`.
-<!-- evaluation:end -->
-"""
+    return template("model_card.md").format(
+        report=report, arch=report["architecture"], rows=rows, chosen=chosen, name=MODEL_NAME,
+        sha=report["data"]["sha256"][:12], dropout=report.get("dropout", DROPOUT), save_dtype=SAVE_DTYPE,
+        weight_decay=WEIGHT_DECAY, mfu=f", MFU {report['mfu']:.1%}" if report.get("mfu") else "")

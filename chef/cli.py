@@ -1,4 +1,7 @@
-"""chef.cli"""
+"""The command line every script shares: Spanish argparse, flag checks, one-line errors
+(ChefError), run_main (clean exits on errors, Ctrl-C and closed pipes), import_heavy (torch
+loads only after the flags are checked) and notice (hints on stderr).
+"""
 
 import argparse
 import os
@@ -7,19 +10,9 @@ import signal
 import sys
 from typing import NoReturn
 
-# ---------------------------------------------------------------------------
-# Errors and atomic writes
-# ---------------------------------------------------------------------------
-
-
+# --- Errors and exits --------------------------------------------------------
 class ChefError(Exception):
     """An error the user can fix; scripts print its message as one line and exit 1."""
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print a one-line error to stderr and exit (no traceback)."""
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(code)
 
 
 INTERRUPTED = "\ninterrumpido."  # what Ctrl-C prints (on stderr) before exit code 130
@@ -36,8 +29,9 @@ def run_main(main) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         main()
-    except ChefError as err:
-        fail(str(err))
+    except ChefError as err:  # one line, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         sys.exit(130)
@@ -79,6 +73,7 @@ def import_heavy(*extra) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+# --- Flags -------------------------------------------------------------------
 # argparse's own messages are English; these cover the errors a user can hit.
 ARGPARSE_MESSAGES = [
     (r"^unrecognized arguments: (.*)$", r"opciones no reconocidas: \1"),
@@ -91,6 +86,8 @@ ARGPARSE_MESSAGES = [
 
 
 class SpanishHelpFormatter(argparse.HelpFormatter):
+    """argparse's help with a Spanish usage line ("uso: ")."""
+
     def add_usage(self, usage, actions, groups, prefix=None):
         super().add_usage(usage, actions, groups, prefix="uso: ")
 

@@ -1,58 +1,35 @@
-"""chef.dataset"""
+"""Drawing the training set: random requests (what a cook types) and the recipes that answer them.
+
+generate_examples(num, seed) is the whole generator: the same seed gives the same examples. A request
+lists ingredients (sometimes by a cook's own word, an alias) or names a dish; chef.recipes writes the
+answer. Used by generate_dataset.py and by the evaluation (fresh requests with another seed).
+"""
 
 import functools
+import json
 import random
 import re
 
-from chef.catalogue import (
-    COMMON_ALIASES,
-    DIETS,
-    DISH_NAMES,
-    DISH_RECIPES,
-    INGREDIENTS,
-    NON_PANTRY,
-    WRITTEN_ALIASES,
-    Ingredient,
-    violates,
-)
+from chef.catalogue import (COMMON_ALIASES, DATA_DIR, DIET_PHRASES, DIETS, DISH_NAMES, DISH_RECIPES, INGREDIENTS,
+                            NON_PANTRY, WRITTEN_ALIASES, Ingredient, violates)
 from chef.cli import ChefError
-from chef.dishes import DISH_LABEL, DISH_TYPES, DISH_WEIGHTS, DISHES, PROTEIN_ROLES, ROLE_LIMITS, STYLES
-from chef.recipes import Request, _mass, dish_request_name, ingredient_amount, quantity_phrase, render_response
-from chef.spanish import DEFINITE, INDEFINITE, capitalize, fix_conjunctions, fix_contractions, join, strip_accents
+from chef.dishes import DISH_LABEL, DISH_TYPES, DISHES, PROTEIN_ROLES, ROLES, roles_with
+from chef.recipes import STYLES, Request, dish_request_name, ingredient_amount, mass, quantity_phrase, render_response
+from chef.spanish import (DEFINITE, INDEFINITE, capitalize, fix_conjunctions, fix_contractions, join,
+                          typed_without_accents)
 
 MAX_NUM = 20000  # beyond this, unique instruction/combination draws get too slow
 MAX_ATTEMPTS_PER_EXAMPLE = 40  # draws allowed per example before giving up
 
 
-# ---------------------------------------------------------------------------
-# Requests (instructions)
-# ---------------------------------------------------------------------------
-INSTRUCTION_TEMPLATES = [
-    "{ings}{x}", "{Ings}{x}", "Tengo {ings}. ¿Qué puedo cocinar{x}?", "Tengo {ings}, ¿qué preparo{x}?",
-    "¿Qué hago con {ings}{x}?", "¿Qué puedo hacer con {ings}{x}?", "¿Qué cocino con {ings}{x}?",
-    "¿Qué receta me recomiendas con {ings}{x}?", "¿Me das una receta con {ings}{x}?", "¿Alguna idea con {ings}{x}?",
-    "¿Se te ocurre algo con {ings}{x}?", "¿Qué plato puedo preparar con {ings}{x}?", "Dame una receta con {ings}{x}",
-    "Dame una receta con {ings}{x}, por favor", "Dime una receta con {ings}{x}", "Quiero cocinar con {ings}{x}",
-    "Quiero una receta con {ings}{x}", "Necesito una receta con {ings}{x}", "Busco una receta con {ings}{x}",
-    "Propón una receta con {ings}{x}", "Hazme una receta con {ings}{x}", "Receta con {ings}{x}", "receta {ings}{x}",
-    "Ingredientes: {ings}{x}", "ingredientes: {ings}. ¿Qué hago{x}?", "Solo tengo {ings}{x}. ¿Qué cocino?",
-    "En la nevera tengo {ings}. ¿Qué hago{x}?", "Tengo en casa {ings}. ¿Qué me recomiendas{x}?",
-    "Hola, tengo {ings}. ¿Qué puedo cocinar{x}?", "¡Hola! Tengo {ings}, ¿alguna receta{x}?",
-    "Ayúdame a cocinar algo con {ings}{x}", "Idea para cenar con {ings}{x}", "¿Qué hago de cena con {ings}{x}?",
-    "¿Qué como hoy? Tengo {ings}{x}", "Quiero aprovechar {ings}{x}", "¿Cómo puedo aprovechar {ings}{x}?",
-    "Cocina algo con {ings}{x}", "Prepárame algo con {ings}{x}", "Sugiéreme un plato con {ings}{x}",
-    "Receta fácil con {ings}{x}", "Algo rico con {ings}{x}, ¿qué me sugieres?", "Con {ings}, ¿qué puedo hacer{x}?",
-    "Con {ings}{x}, ¿qué hago?", "{Ings}. ¿Qué cocino{x}?", "Tengo {ings} y no sé qué hacer{x}",
-    "Tengo {q}, ¿qué preparo{x}?", "tengo {q}{x}", "En casa tengo {q}. ¿Qué cocino{x}?",
-    "Con {q}, ¿qué receta me das{x}?", "Dispongo de {q}. ¿Qué puedo preparar{x}?",
-    "Quiero hacer {dish} con {ings}{x}", "¿Cómo hago {dish} con {ings}{x}?", "Receta de {bare} con {ings}{x}",
-    "Dame {dish} con {ings}{x}", "Me apetece {dish} con {ings}{x}", "Prepárame {dish} con {ings}{x}",
-]
-DIET_PHRASES = {"vegetariano": ("para vegetarianos", "sin carne ni pescado"),
-                "vegano": ("para veganos", "sin productos animales"),
-                "sin gluten": ("sin gluten", "para celíacos"),
-                "sin lactosa": ("sin lactosa", "para intolerantes a la lactosa")}
-QUICK_PHRASES = ("rápido", "en menos de 30 minutos", "en poco tiempo")
+# --- Requests (instructions) -------------------------------------------------
+# data/request_templates.json: requests that list ingredients ({ings} the names, {Ings} capitalized,
+# {q} with quantities, {x} the constraints, {dish}/{bare} the dish type asked for), requests for a dish
+# by name ({name}, {Name}, {a} "una paella", {the} "la paella"), and the ways to ask for a quick one.
+_TEMPLATES = json.loads((DATA_DIR / "request_templates.json").read_text(encoding="utf-8"))
+INSTRUCTION_TEMPLATES = _TEMPLATES["ingredient_requests"]
+DISH_REQUEST_TEMPLATES = _TEMPLATES["dish_requests"]
+QUICK_PHRASES = tuple(_TEMPLATES["quick"])
 
 
 def constraint_text(req: Request, rng) -> str:
@@ -78,7 +55,7 @@ def instruction_list(names: list, rng) -> str:
 
 def instruction_quantity(ing: Ingredient, amount: float, alias: str = None) -> str:
     if alias:  # the cook's own word: a weight or a volume reads well with any noun, a count may not
-        return f"{_mass(amount, 'g', 'kg') if ing.unit == 'g' else _mass(amount, 'ml', 'l')} de {alias}" \
+        return f"{mass(amount, 'g', 'kg') if ing.unit == 'g' else mass(amount, 'ml', 'l')} de {alias}" \
             if ing.unit in ("g", "ml") else alias
     if ing.unit in ("ud", "una") and ing.number == "sg":
         phrase = quantity_phrase(ing, amount)
@@ -101,17 +78,6 @@ def render_instruction(req: Request, amounts: dict, rng) -> str:
     return typing_noise(fix_conjunctions(text), rng)
 
 
-DISH_REQUEST_TEMPLATES = [
-    "{name}{x}", "{Name}{x}", "Receta de {name}{x}", "receta {name}{x}", "Receta fácil de {name}{x}",
-    "Quiero hacer {a}{x}", "Quiero preparar {a}{x}", "Me gustaría hacer {a}{x}", "Hoy quiero cocinar {a}{x}",
-    "¿Cómo se hace {a}{x}?", "¿Cómo hago {a}{x}?", "¿Cómo preparo {a}{x}?", "¿Cómo se prepara {the}{x}?",
-    "Hola, ¿cómo se hace {a}{x}?", "¿Me das la receta de {the}{x}?", "Dame la receta de {the}{x}",
-    "Necesito la receta de {the}{x}", "Dime cómo hacer {a}{x}", "Enséñame a hacer {a}{x}",
-    "Quiero aprender a hacer {a}{x}", "Me apetece {a}{x}", "Tengo ganas de {a}{x}", "Hazme {a}{x}",
-    "Prepárame {a}{x}", "¿Qué necesito para hacer {a}{x}?",
-]
-
-
 def render_dish_instruction(req: Request, rng) -> str:
     recipe = DISH_RECIPES[req.dish_name]
     name = dish_request_name(req)
@@ -128,7 +94,7 @@ def typing_noise(text: str, rng) -> str:
     if roll < 0.07:
         text = text.upper()
     elif roll < 0.15:
-        text = strip_accents(text)
+        text = typed_without_accents(text)
     elif roll < 0.20:
         text = text.lower()
     if rng.random() < 0.08:  # people type stray spaces
@@ -139,25 +105,24 @@ def typing_noise(text: str, rng) -> str:
     return text
 
 
-# ---------------------------------------------------------------------------
-# Drawing one example
-# ---------------------------------------------------------------------------
-SIZE_WEIGHTS = {1: 4, 2: 12, 3: 20, 4: 22, 5: 16, 6: 12, 7: 8, 8: 6}
+# --- Drawing one example -----------------------------------------------------
+SIZE_WEIGHTS = {1: 4, 2: 12, 3: 20, 4: 22, 5: 16, 6: 12, 7: 8, 8: 6}  # ingredients per request
+# Roles that make no sense twice in one dish (two rices, two sauces...): data/roles.csv.
+ROLE_LIMITS = {role: int(row["max_per_dish"]) for role, row in ROLES.items()}
 # About 22 % of the requests name some ingredients by a cook's word ("pollo", "patatas"):
-ALIAS_RATE_COMMON = 0.13  # chance that an ingredient with a starred alias is named by an alias
+ALIAS_RATE_COMMON = 0.13  # chance that an ingredient with a common alias is named by an alias
 ALIAS_RATE_OTHER = 0.02  # the same for any other ingredient that has aliases
 MAX_ALIASES = 3  # per request
 DISH_NAME_SHARE = 0.055  # requests that ask for a dish by name ("quiero hacer una paella")
 DISH_OPTIONAL_SHARE = 0.6  # chance of each optional ingredient of a named dish
 DISH_EXTRA_SHARE = 0.3  # named dishes the cook adds one ingredient to ("tortilla de patatas con chorizo")
-EXTRA_ROLES = ("carne", "pescado", "proteina_veg", "verdura", "tuberculo", "legumbre", "queso", "crudo",
-               "fruta", "fruta_cruda", "conserva", "fruto_seco")
-COMPATIBLE_CACHE = {key: [ing for ing in NON_PANTRY if key in ing.techniques] for key in DISHES}
+EXTRA_ROLES = roles_with("dish_extra")  # what a cook may add to a named dish
 
 
 @functools.lru_cache(maxsize=None)
 def _pool(dish_key: str, diet: tuple) -> list:
-    return [ing for ing in COMPATIBLE_CACHE[dish_key] if _allowed(ing, diet)]
+    """The ingredients a dish type cooks that the diets allow, in catalogue order."""
+    return [ing for ing in NON_PANTRY if dish_key in ing.techniques and _allowed(ing, diet)]
 
 
 def _allowed(ing: Ingredient, diet: list) -> bool:
@@ -166,7 +131,7 @@ def _allowed(ing: Ingredient, diet: list) -> bool:
 
 def _fits(ing: Ingredient, chosen: list) -> bool:
     same_role = sum(1 for c in chosen if c.role == ing.role)
-    if same_role >= ROLE_LIMITS.get(ing.role, 4):
+    if same_role >= ROLE_LIMITS[ing.role]:
         return False
     proteins = [c for c in chosen if c.role in PROTEIN_ROLES]
     if {ing.role, *(c.role for c in chosen)} >= {"arroz", "grano"}:
@@ -183,10 +148,16 @@ def _fits(ing: Ingredient, chosen: list) -> bool:
     return True
 
 
+def draw_servings(dish, asked_share: float, rng) -> tuple:
+    """(servings, whether the request says them): 2 or 4 when it does not; a batido serves at most 4."""
+    asked = rng.random() < asked_share
+    servings = rng.choice((1, 2, 2, 3, 4, 4, 5, 6)) if asked else rng.choice((2, 4, 4))
+    return (min(servings, 4) if dish.key == "batido" else servings), asked
+
+
 def draw_request(rng) -> Request:
     diet = []
-    roll = rng.random()
-    if roll < 0.32:
+    if rng.random() < 0.32:
         diet = [rng.choice(DIETS)]
         if rng.random() < 0.15:
             second = rng.choice(DIETS)
@@ -195,7 +166,7 @@ def draw_request(rng) -> Request:
         diet.sort(key=DIETS.index)
     quick = rng.random() < 0.08
     keys = [k for k in DISH_TYPES if not quick or DISHES[k].quick]
-    dish = DISHES[rng.choices(keys, weights=[DISH_WEIGHTS[k] for k in keys])[0]]
+    dish = DISHES[rng.choices(keys, weights=[DISHES[k].weight for k in keys])[0]]
     pool = _pool(dish.key, tuple(diet))
     anchors = [ing for ing in pool if ing.role in dish.anchors]
     if not anchors:
@@ -210,22 +181,19 @@ def draw_request(rng) -> Request:
         if _fits(ing, chosen):
             chosen.append(ing)
     rng.shuffle(chosen)
-    servings_asked = rng.random() < 0.25
-    servings = rng.choice((1, 2, 2, 3, 4, 4, 5, 6)) if servings_asked else rng.choice((2, 4, 4))
-    if dish.key == "batido":
-        servings = min(servings, 4)
+    servings, servings_asked = draw_servings(dish, 0.25, rng)
     dish_asked = rng.random() < 0.18
     aliases = pick_aliases(chosen, rng)
     return Request(dish, chosen, diet, servings, servings_asked, quick, dish_asked, aliases)
 
 
-# For each catalogue name, the hand-written aliases that include it, weighted: a starred word
+# For each catalogue name, the hand-written aliases that include it, weighted: a common word
 # 20, another generic word ("pechuga" for two cuts) 2, any other 1, so the words cooks use
 # most ("pollo", "queso", "patatas") are the ones the model sees most.
 ALIAS_OPTIONS = {}
 for _alias, _family in WRITTEN_ALIASES.items():
+    _weight = 20 if _alias in COMMON_ALIASES else 2 if len(_family) > 1 else 1
     for _name in _family:
-        _weight = 20 if _alias in COMMON_ALIASES else 2 if len(_family) > 1 else 1
         ALIAS_OPTIONS.setdefault(_name, []).append((_alias, _weight))
 
 
@@ -279,10 +247,7 @@ def draw_dish_request(rng) -> Request:
         if fitting:
             extras = (rng.choice(fitting),)
             chosen.append(extras[0])
-    servings_asked = rng.random() < 0.35
-    servings = rng.choice((1, 2, 2, 3, 4, 4, 5, 6)) if servings_asked else rng.choice((2, 4, 4))
-    if dish.key == "batido":
-        servings = min(servings, 4)
+    servings, servings_asked = draw_servings(dish, 0.35, rng)
     return Request(dish, chosen, diet, servings, servings_asked, False, False, {}, recipe.name, extras)
 
 
@@ -291,7 +256,7 @@ def make_example(rng):
     req = draw_dish_request(rng) if named else draw_request(rng)
     if req is None:
         return None
-    style = rng.choice(STYLES)
+    style = rng.choice(tuple(STYLES))
     n = len(req.ingredients)
     proteins = sum(1 for ing in req.ingredients if ing.role in PROTEIN_ROLES)
     amounts = {ing.name: ingredient_amount(ing, req.servings, n, req.dish.key, proteins) for ing in req.ingredients}
@@ -300,18 +265,10 @@ def make_example(rng):
         return None
     instruction = render_dish_instruction(req, rng) if named else render_instruction(req, amounts, rng)
     names = [ing.name for ing in req.ingredients]
-    return {
-        "instruction": instruction,
-        "response": response,
-        "ingredients": names,
-        "aliases": {n: req.aliases[n] for n in names if n in req.aliases},
-        "dish_name": req.dish_name,
-        "dish_type": DISH_LABEL[req.dish.key],
-        "style": style,
-        "diet": list(req.diet),
-        "servings": req.servings,
-        "time_minutes": minutes,
-    }
+    return {"instruction": instruction, "response": response, "ingredients": names,
+            "aliases": {n: req.aliases[n] for n in names if n in req.aliases}, "dish_name": req.dish_name,
+            "dish_type": DISH_LABEL[req.dish.key], "style": style, "diet": list(req.diet),
+            "servings": req.servings, "time_minutes": minutes}
 
 
 def generate_examples(num: int, seed: int) -> list:

@@ -1,15 +1,20 @@
-"""chef.decoding"""
+"""The one decode loop and its sampler: prompts answered token by token over the KV cache.
+
+Used by the chat (chef.chat), the evaluation, training's greedy sample, the tests and the
+benchmark, so they all write the same recipe for the same request. torch and transformers
+are imported inside the functions: importing this module stays light.
+"""
 
 import inspect
 
-from chef.cli import notice
 from chef.prompt import SAMPLING_DEFAULTS
 
 MIN_PROMPT_TOKENS = 16  # context always kept for the request, whatever --max-new-tokens says
 
-# ---------------------------------------------------------------------------
-# Sampling and the generation loop (importable: evaluation, tests and the benchmark use them)
-# ---------------------------------------------------------------------------
+
+def cap_new_tokens(max_new_tokens, context, prompt_tokens):
+    """max_new_tokens, cut so that a prompt of prompt_tokens and its answer fit in the context."""
+    return min(max_new_tokens, context - prompt_tokens)
 
 
 def sample_next(logits, temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=1.0, seen=None, generator=None):
@@ -42,87 +47,112 @@ def _cache_keyword(model):
     return "cache" if "cache" in params else "past_key_values"
 
 
-def decode(
-    model,
-    prompts,
-    max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"],
-    temperature=0.0,
-    top_k=0,
-    top_p=1.0,
-    repetition_penalty=1.0,
-    eos_token_id=None,
-    generator=None,
-    on_logits=None,
-):
+def pad_left(prompts, pad_id):
+    """(ids, mask) of a batch of prompts padded on the left, so that all end at the last column."""
+    import torch
+
+    width = max(map(len, prompts))
+    ids = torch.full((len(prompts), width), pad_id)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    for row, p in enumerate(prompts):
+        ids[row, width - len(p):], mask[row, width - len(p):] = torch.tensor(p), 1
+    return ids, mask
+
+
+class Batch:
+    """The prompts still running in decode(): their KV cache, attention mask, positions and,
+    for the repetition penalty, the token ids each one has seen."""
+
+    def __init__(self, model, prompts, track_seen):
+        import torch
+        from transformers import DynamicCache
+
+        self.model, self.device = model, model.device
+        ids, self.mask = pad_left(prompts, model.config.pad_token_id or 0)
+        self.padded = not bool(self.mask.all())  # a lone prompt needs no mask: the model counts its positions
+        self.position = (self.mask.cumsum(-1) - 1).clamp(min=0)  # GPT-2 positions start at each prompt's first token
+        self.seen = None
+        if track_seen:
+            self.seen = torch.zeros((len(prompts), model.config.vocab_size), dtype=torch.bool)
+            for row, p in enumerate(prompts):
+                self.seen[row, p] = True
+        self.cache = DynamicCache(config=model.config)  # filled in place by each forward pass
+        self.kwargs = {_cache_keyword(model): self.cache, "use_cache": True, "logits_to_keep": 1}
+        self.alive = list(range(len(prompts)))  # batch row -> prompt index
+        self.ids = ids.to(self.device)  # what the next forward pass reads
+
+    def logits(self):
+        """One forward pass: the last position's logits, one row per running prompt."""
+        if self.padded:
+            self.kwargs.update(attention_mask=self.mask.to(self.device), position_ids=self.position.to(self.device))
+        return self.model(input_ids=self.ids, **self.kwargs).logits[:, -1]
+
+    def keep(self, rows):
+        """Only these rows stay: finished prompts leave the batch and its cache."""
+        import torch
+
+        index = torch.tensor(rows)
+        self.cache.batch_select_indices(index.to(self.device))
+        self.alive = [self.alive[j] for j in rows]
+        self.mask, self.position = self.mask[index], self.position[index]
+        self.seen = None if self.seen is None else self.seen[index]
+
+    def feed(self, tokens):
+        """The next forward pass reads one new token per running prompt."""
+        import torch
+
+        if self.seen is not None:
+            self.seen[torch.arange(len(tokens)), tokens] = True
+        self.ids = torch.tensor(tokens, device=self.device)[:, None]
+        if self.padded:
+            self.mask = torch.cat([self.mask, self.mask.new_ones((len(tokens), 1))], dim=1)
+            self.position = self.position[:, -1:] + 1
+
+
+def pick_tokens(logits, seen, generator, temperature, top_k, top_p, repetition_penalty):
+    """One new token id per row of logits: sample_next on CPU in float32, row by row with one
+    generator, so that a seeded torch.Generator gives the same tokens on every device."""
+    if temperature <= 0 and seen is None:  # greedy: no copy of the logits to the CPU
+        return logits.argmax(-1).tolist()
+    rows = logits.float().cpu()
+    return [sample_next(rows[j], temperature, top_k, top_p, repetition_penalty,
+                        None if seen is None else seen[j], generator) for j in range(len(rows))]
+
+
+def decode(model, prompts, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], temperature=0.0, top_k=0,
+           top_p=1.0, repetition_penalty=1.0, eos_token_id=None, generator=None, on_logits=None):
     """The one decode loop: yield, step by step, {prompt index: new token id} of the prompts
     still running, for a batch of prompts (lists of ids) decoded together over the KV cache.
 
-    Prompts are padded on the left; a prompt leaves the batch after its eos_token_id (which
-    is yielded, as HF generate keeps it). Every prompt stops after max_new_tokens, or when the
-    longest one fills the model's context. eos_token_id=None never stops early (the benchmark
-    uses it). Sampling runs on CPU in float32, row by row with one generator, so a seeded
-    torch.Generator gives the same tokens on every device. on_logits(logits), when given, sees
-    each step's last-position logits (one row per running prompt) before sampling (tests).
+    A prompt leaves the batch after its eos_token_id (which is yielded, as HF generate keeps
+    it). Every prompt stops after max_new_tokens, or when the longest one fills the model's
+    context. eos_token_id=None never stops early (the benchmark uses it). on_logits(logits),
+    when given, sees each step's logits (one row per running prompt) before sampling (tests).
     """
     import torch
-    from transformers import DynamicCache
 
     prompts = [[int(i) for i in p] for p in prompts]
     context, width = model.config.max_position_embeddings, max(map(len, prompts))
     if min(map(len, prompts)) == 0 or width >= context:
         raise ValueError(f"each prompt must have 1 to {context - 1} tokens, not {min(map(len, prompts))} to {width}")
-    device = model.device
-    ids = torch.full((len(prompts), width), model.config.pad_token_id or 0)
-    mask = torch.zeros((len(prompts), width), dtype=torch.long)
-    for row, p in enumerate(prompts):
-        ids[row, width - len(p):], mask[row, width - len(p):] = torch.tensor(p), 1
-    padded = not bool(mask.all())  # a lone prompt needs no mask: the model counts its positions
-    position = (mask.cumsum(-1) - 1).clamp(min=0)  # GPT-2 positions start at each prompt's first token
-    seen = None
-    if repetition_penalty != 1.0:
-        seen = torch.zeros((len(prompts), model.config.vocab_size), dtype=torch.bool)
-        for row, p in enumerate(prompts):
-            seen[row, p] = True
-    cache = DynamicCache(config=model.config)
-    kwargs = {_cache_keyword(model): cache, "use_cache": True, "logits_to_keep": 1}  # cache filled in place
-    alive = list(range(len(prompts)))  # batch row -> prompt index
-    step_ids = ids.to(device)
+    batch = Batch(model, prompts, track_seen=repetition_penalty != 1.0)
     with torch.inference_mode():
-        for _ in range(min(max_new_tokens, context - width)):
-            if padded:
-                kwargs.update(attention_mask=mask.to(device), position_ids=position.to(device))
-            logits = model(input_ids=step_ids, **kwargs).logits[:, -1]
+        for _ in range(cap_new_tokens(max_new_tokens, context, width)):
+            logits = batch.logits()
             if on_logits is not None:
                 on_logits(logits)
-            if temperature <= 0 and seen is None:  # greedy: no copy of the logits to the CPU
-                tokens = logits.argmax(-1).tolist()
-            else:
-                rows = logits.float().cpu()
-                tokens = [sample_next(rows[j], temperature, top_k, top_p, repetition_penalty,
-                                      None if seen is None else seen[j], generator) for j in range(len(alive))]
-            yield dict(zip(alive, tokens))
-            keep = [j for j, t in enumerate(tokens) if t != eos_token_id]
-            if not keep:
+            tokens = pick_tokens(logits, batch.seen, generator, temperature, top_k, top_p, repetition_penalty)
+            yield dict(zip(batch.alive, tokens))
+            running = [j for j, t in enumerate(tokens) if t != eos_token_id]
+            if not running:
                 return
-            if len(keep) < len(alive):  # finished prompts leave the batch and its cache
-                index = torch.tensor(keep)
-                cache.batch_select_indices(index.to(device))
-                alive, tokens = [alive[j] for j in keep], [tokens[j] for j in keep]
-                mask, position = mask[index], position[index]
-                seen = None if seen is None else seen[index]
-            if seen is not None:
-                seen[torch.arange(len(tokens)), tokens] = True
-            step_ids = torch.tensor(tokens, device=device)[:, None]
-            if padded:
-                mask = torch.cat([mask, mask.new_ones((len(alive), 1))], dim=1)
-                position = position[:, -1:] + 1
+            if len(running) < len(tokens):
+                batch.keep(running)
+            batch.feed([tokens[j] for j in running])
 
 
 def generate_tokens(model, prompt_ids, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], **settings):
-    """Yield new token ids one by one for one prompt: decode() with a batch of one.
-
-    settings: decode's sampling settings, eos_token_id and generator.
-    """
+    """Yield new token ids one by one for one prompt: decode() with a batch of one (same settings)."""
     for step in decode(model, [prompt_ids], max_new_tokens, **settings):
         yield step[0]
 
@@ -166,13 +196,3 @@ def stream_text(tokenizer, token_ids):
     rest = stream.flush()
     if rest:
         yield rest
-
-
-def fit_to_context(max_new_tokens, context):
-    """max_new_tokens, reduced if needed so a request of MIN_PROMPT_TOKENS still fits."""
-    room = context - min(MIN_PROMPT_TOKENS, context // 2)
-    if max_new_tokens > room:
-        notice(f"aviso: {max_new_tokens} tokens nuevos no caben en el contexto del modelo "
-               f"({context} tokens); la receta tendrá como mucho {room}.")
-        return room
-    return max_new_tokens

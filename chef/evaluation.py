@@ -1,20 +1,27 @@
-"""chef.evaluation"""
+"""The evaluation's stages: held-out and hand-written requests, the model behind a few methods
+(a Hugging Face folder or a GGUF file), its answers and losses, the n-gram baseline, and the
+scores of every system. evaluate.py runs them in order; training builds an HFModel for its
+checkpoint score (chef.metrics.task_metrics).
+"""
 
+import sys
+import time
 from pathlib import Path
 
-from chef.catalogue import DIETS
+from chef.catalogue import DIETS, INGREDIENTS, violates
 from chef.cli import ChefError
+from chef.decoding import cap_new_tokens
 from chef.files import read_jsonl
-from chef.metrics import find_ingredients, recipe_parts
-from chef.prompt import MODEL_NAME
+from chef.metrics import (CopyIndex, find_ingredients, recipe_parts, score_answer, score_hand_answer, summarize,
+                          summarize_hand)
+from chef.prompt import MODEL_NAME, format_prompt, render_prompt
+from chef.spanish import fold
 
 LOSS_BATCH_SIZE = 16  # reference examples scored together
 SYSTEMS = ("model", "ngram", "retriever", "reference")  # columns of the table, in order
 
 
-# ---------------------------------------------------------------------------
-# Held-out requests
-# ---------------------------------------------------------------------------
+# --- Held-out requests -------------------------------------------------------
 def training_combinations(rows, catalogue):
     """Ingredient combination (frozenset of main ingredients) of each training row.
 
@@ -31,19 +38,17 @@ def training_combinations(rows, catalogue):
     return combos
 
 
-def same_text(text):
-    """An instruction as compared for exclusion: capitals and spacing do not make it new."""
-    return " ".join(text.lower().split())
+def heldout_requests(train_rows, train_combos, num, seed):
+    """num new generator requests sharing no instruction (compared folded: capitals, accents and
+    spacing do not make it new) and no ingredient combination with training."""
+    from chef.dataset import generate_examples
 
-
-def heldout_requests(train_rows, train_combos, num, seed, generate_examples):
-    """num new generator requests sharing no instruction and no ingredient combination with training."""
-    train_instructions = {same_text(r["instruction"]) for r in train_rows}
+    train_instructions = {fold(r["instruction"]) for r in train_rows}
     asked, picked = num, []
     for _ in range(6):  # ask for more each round: most requests are new, some collide with training
         picked, instructions, combos = [], set(train_instructions), set(train_combos)
         for ex in generate_examples(asked, seed):
-            text, combo = same_text(ex["instruction"]), frozenset(ex["ingredients"])
+            text, combo = fold(ex["instruction"]), frozenset(ex["ingredients"])
             if text in instructions or combo in combos:
                 continue
             instructions.add(text)  # no duplicates among the held-out requests either
@@ -56,9 +61,7 @@ def heldout_requests(train_rows, train_combos, num, seed, generate_examples):
                     "prueba otra semilla o un --num menor")
 
 
-# ---------------------------------------------------------------------------
-# Hand-written requests (peticiones_a_mano.jsonl)
-# ---------------------------------------------------------------------------
+# --- Hand-written requests (peticiones_a_mano.jsonl) -------------------------
 # One JSON object a line: {"request": "pollo, arroz", "must_use": [["pechuga de pollo", ..., "pollo"],
 # [...]], "must_not": ["nata"], "diet": ["sin lactosa"], "kind": "list"}. A must_use group is one
 # thing the cook asked for, written as the names that count for it (catalogue names and the
@@ -93,9 +96,7 @@ def read_hand_requests(path):
     return rows
 
 
-# ---------------------------------------------------------------------------
-# The model: Hugging Face folder or GGUF, behind the same few methods
-# ---------------------------------------------------------------------------
+# --- The model: Hugging Face folder or GGUF, behind the same few methods -----
 class HFModel:
     """A model folder of train_from_scratch.py, decoded in left-padded batches."""
 
@@ -119,12 +120,9 @@ class HFModel:
     def decode(self, ids):
         return self.tokenizer.decode(ids, skip_special_tokens=True)
 
-    def render(self, instruction, response=None):
-        """The chat template's text for a request (and its answer, when given)."""
-        messages = [{"role": "user", "content": instruction}]
-        if response is not None:
-            messages.append({"role": "assistant", "content": response})
-        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=response is None, tokenize=False)
+    def prompt_ids(self, instruction, response=None):
+        """Token ids of the chat template for a request (and its answer, when given)."""
+        return render_prompt(self.tokenizer, instruction, response)
 
     def response_nll(self, examples, progress):
         """[(summed nll, n tokens)] of each (prompt_ids, response_ids), in batches."""
@@ -149,13 +147,13 @@ class HFModel:
             progress.update(len(batch))
         return results
 
-    def generate(self, prompts, settings, progress, batch_size, seed):
+    def generate(self, prompts, settings, batch_size, seed, progress=None):
         """[(new token ids, reached_end)] for each prompt (a list of ids), batch by batch.
 
         Prompts are sorted by length so a batch holds similar lengths (little left padding).
-        The chat's own loop, inference_scratch.decode, runs each batch: on 2 CPU cores it
-        measured ~30 % faster than HF generate (same tokens), and a recipe leaves the batch at
-        its end token instead of waiting for the longest one.
+        The chat's own loop, chef.decoding.decode, runs each batch: on 2 CPU cores it measured
+        ~30 % faster than HF generate (same tokens), and a recipe leaves the batch at its end
+        token instead of waiting for the longest one.
         """
         import torch
 
@@ -171,7 +169,8 @@ class HFModel:
                                eos_token_id=self.eos_id, generator=generator):
                 for row, token in step.items():
                     outputs[chunk[row]].append(token)
-            progress.update(len(chunk))
+            if progress is not None:
+                progress.update(len(chunk))
         return [(tokens, bool(tokens) and tokens[-1] == self.eos_id) for tokens in outputs]
 
 
@@ -186,6 +185,8 @@ class GGUFModel:
     """A GGUF file through llama-cpp-python: same methods as HFModel, one request at a time."""
 
     def __init__(self, path):
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
         path = check_gguf(path)
         try:
             from llama_cpp import Llama
@@ -199,9 +200,10 @@ class GGUFModel:
         self.context = self.llm.n_ctx()
         self.eos_id = self.llm.token_eos()
         self.vocab_size = self.llm.n_vocab()
-        self.template = self.llm.metadata.get("tokenizer.chat_template")
-        if not self.template:
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
             raise ChefError(f"el GGUF {path} no trae plantilla de chat (tokenizer.chat_template)")
+        self.template = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True).from_string(template)
         self.name = f"{MODEL_NAME} (GGUF {path.name})"
 
     def encode(self, text):
@@ -210,14 +212,12 @@ class GGUFModel:
     def decode(self, ids):
         return self.llm.detokenize([i for i in ids if i != self.eos_id]).decode("utf-8", errors="replace")
 
-    def render(self, instruction, response=None):
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
-
+    def prompt_ids(self, instruction, response=None):
+        """Token ids of the GGUF's own chat template, rendered as llama.cpp's Jinja would."""
         messages = [{"role": "user", "content": instruction}]
         if response is not None:
             messages.append({"role": "assistant", "content": response})
-        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-        return env.from_string(self.template).render(messages=messages, add_generation_prompt=response is None)
+        return self.encode(self.template.render(messages=messages, add_generation_prompt=response is None))
 
     def response_nll(self, examples, progress):
         import numpy as np
@@ -232,21 +232,110 @@ class GGUFModel:
             progress.update(1)
         return results
 
-    def generate(self, prompts, settings, progress, batch_size, seed):
+    def generate(self, prompts, settings, batch_size, seed, progress=None):
         results = []
         for p in prompts:
-            limit = min(settings["max_new_tokens"], self.context - len(p))
-            out, ended = [], False
+            limit, out = cap_new_tokens(settings["max_new_tokens"], self.context, len(p)), []
             self.llm.set_seed(seed)
-            tokens = self.llm.generate(p, temp=settings["temperature"], top_k=settings["top_k"],
-                                       top_p=settings["top_p"], min_p=0.0, repeat_penalty=1.0, reset=True)
-            for t in tokens:
+            for t in self.llm.generate(p, temp=settings["temperature"], top_k=settings["top_k"],
+                                       top_p=settings["top_p"], min_p=0.0, repeat_penalty=1.0, reset=True):
                 out.append(t)
-                if t == self.eos_id:
-                    ended = True
+                if t == self.eos_id or len(out) >= limit:
                     break
-                if len(out) >= limit:
-                    break
-            results.append((out, ended))
-            progress.update(1)
+            results.append((out, bool(out) and out[-1] == self.eos_id))
+            if progress is not None:
+                progress.update(1)
         return results
+
+
+# --- The stages of evaluate.py -----------------------------------------------
+def progress_bar(total, desc):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="receta", file=sys.stderr, mininterval=1.0, dynamic_ncols=True)
+
+
+def reference_examples(model, requests):
+    """(prompt ids, reference answer ids) of each request; the answer ends with the end token.
+
+    The prompt must tokenize as a prefix of the whole example, or the loss would read the wrong tokens.
+    """
+    if model.prompt_ids("x") != model.encode(format_prompt("x")):
+        print("aviso: la plantilla de chat del modelo no da el formato de entrenamiento", file=sys.stderr)
+    examples = []
+    for r in requests:
+        prompt, full = model.prompt_ids(r["instruction"]), model.prompt_ids(r["instruction"], r["response"])
+        if full[:len(prompt)] != prompt or full[-1] != model.eos_id:
+            raise ChefError("la plantilla de chat no tokeniza la petición como prefijo del ejemplo completo")
+        examples.append((prompt, full[len(prompt):]))
+    return examples
+
+
+def generate_answers(model, prompts, settings, batch_size, seed, desc):
+    """[(new token ids, reached_end)] of each prompt, max_new_tokens cut to the context."""
+    longest = max(map(len, prompts))
+    settings = dict(settings, max_new_tokens=cap_new_tokens(settings["max_new_tokens"], model.context, longest))
+    with progress_bar(len(prompts), desc) as bar:
+        return model.generate(prompts, settings, batch_size, seed, bar)
+
+
+def ngram_baseline(model, rows, examples, settings, order, seed):
+    """A Kneser-Ney n-gram model trained on the training file, over the model's tokens:
+    ([(summed nll, n tokens)] of the reference answers, [(new token ids, reached_end)])."""
+    import torch
+
+    from chef.baselines import KneserNeyLM
+
+    t0 = time.time()
+    train_ids = [model.prompt_ids(r["instruction"], r["response"]) for r in rows]
+    ngram = KneserNeyLM(train_ids, model.vocab_size, order, model.eos_id)
+    print(f"n-gramas: orden {order} entrenado en {time.time() - t0:.1f} s", file=sys.stderr)
+    generator = torch.Generator().manual_seed(seed)  # sampled like the chat, by sample_next
+    losses, answers = [], []
+    with progress_bar(len(examples), "n-gramas") as bar:
+        for p, r in examples:
+            losses.append((ngram.nll(r, p), len(r)))
+            answers.append(ngram.generate(p, settings["max_new_tokens"], model.eos_id, settings["temperature"],
+                                          settings["top_k"], settings["top_p"], generator))
+            bar.update(1)
+    return losses, answers
+
+
+def score_systems(requests, answers, losses, training_texts):
+    """Every answer scored ({system: [scores]}) and each system's averages ({system: summary}).
+
+    answers: {system: [(text, reached_end, n_tokens)]}; losses: {system: [(nll, n tokens)]}.
+    """
+    copy_index = CopyIndex(training_texts)
+    scored = {k: [] for k in SYSTEMS}
+    with progress_bar(len(requests) * len(SYSTEMS), "puntuando") as bar:
+        for system in SYSTEMS:
+            for request, (text, ended, n_tokens) in zip(requests, answers[system]):
+                s = score_answer(text, request, INGREDIENTS, violates, copy_index)
+                scored[system].append(dict(s, reached_end=ended, tokens=n_tokens))
+                bar.update(1)
+    summaries = {k: summarize(scored[k], [t for t, _, _ in answers[k]], losses.get(k)) for k in SYSTEMS}
+    return scored, summaries
+
+
+def answer_hand(model, hand_requests, settings, batch_size, seed):
+    """The model's answers to the hand-written requests, scored: {"requests": one JSON record
+    per request, its answer and scores; "summary": summarize_hand's totals}."""
+    prompts = [model.prompt_ids(r["request"]) for r in hand_requests]
+    outputs = generate_answers(model, prompts, settings, batch_size, seed, "generando (a mano)")
+    texts = [model.decode(ids) for ids, _ in outputs]
+    scored = [dict(score_hand_answer(text, r, INGREDIENTS, violates), reached_end=ended, tokens=len(ids))
+              for r, text, (ids, ended) in zip(hand_requests, texts, outputs)]
+    return {"requests": [{**r, "model": {"text": text, **s}} for r, text, s in zip(hand_requests, texts, scored)],
+            "summary": summarize_hand(scored, hand_requests)}
+
+
+def request_records(requests, retrieved, answers, scored, losses):
+    """One JSON record per held-out request: the request, every system's answer and scores, the losses."""
+    return [
+        {"instruction": r["instruction"], "ingredients": r["ingredients"], "diet": r.get("diet"),
+         "reference": r["response"], "retrieved_training_index": i,
+         **{k: {"text": answers[k][n][0], **scored[k][n]} for k in SYSTEMS},
+         "loss": {k: losses[k][n][0] / losses[k][n][1] for k in ("model", "ngram")}}
+        for n, (r, i) in enumerate(zip(requests, retrieved))
+    ]

@@ -1,10 +1,16 @@
-"""chef.files"""
+"""Files in and out: the one atomic writer (text, GGUF, model folder), write checks made before
+the slow work, the JSONL data reader, and OS errors said in Spanish.
+
+Used by every script that writes something, and by chef.model_folder and chef.gguf_export.
+"""
 
 import errno
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from chef.cli import ChefError
@@ -55,29 +61,51 @@ def check_writable(path, folder: bool = False) -> Path:
     return path
 
 
-def atomic_write_text(path, text: str) -> None:
-    """Write a text file through a temporary file in the same folder, then rename it.
+@contextmanager
+def replacing(path, folder: bool = False):
+    """Yield a temporary path beside `path`; when the block ends without error, it takes path's place.
 
-    A folder at `path`, a parent that cannot be made, or no permission raise ChefError with
-    one Spanish line; the previous file (if any) is left as it was.
+    The one atomic writer: text files, the GGUF and the model folder all go through it, so a
+    failure or Ctrl-C never leaves half an output (the old one, if any, stays as it was). A
+    folder is swapped in: the old one is renamed aside, the new one renamed in, the old removed.
+    An OSError becomes a ChefError with one Spanish line.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
-    fd, tmp = _temp_file_beside(path)
+    path = Path(path).resolve() if folder else Path(path)
+    if folder:
+        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        fd, name = _temp_file_beside(path)
+        os.close(fd)
+        tmp = Path(name)
     try:
+        yield tmp
         umask = os.umask(0)
         os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        for file in tmp.iterdir() if folder else [tmp]:  # mkstemp and safetensors make 0600 files
+            file.chmod(0o666 & ~umask)
+        if folder and path.exists():
+            old = path.with_name(f"{path.name}.old-{os.getpid()}")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
         raise ChefError(f"no puedo escribir {path}: {os_error_text(err)}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:  # gone already after a rename; removed here after an error
+        if folder:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write a UTF-8 text file atomically; a folder at `path` or no permission raise ChefError."""
+    if Path(path).is_dir():
+        raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
 
 
 def read_jsonl(path, required=("instruction", "response")):
@@ -106,4 +134,5 @@ def read_jsonl(path, required=("instruction", "response")):
 
 
 def file_sha256(path):
+    """Hex SHA-256 of a file: ties a trained model to the exact data it saw."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()

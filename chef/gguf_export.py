@@ -1,15 +1,18 @@
-"""chef.gguf_export"""
+"""The GGUF export: what llama.cpp's GPT-2 converter does, for our own tokenizer.
 
-import json
-import os
+Its tables (the --outtype choices, the HF -> GGUF tensor map, the metadata values) live here, as
+gguf-py keeps its own in tensor_mapping.py; convert_to_gguf.py is the command line around
+convert(). Needs numpy, safetensors and gguf only: no torch.
+"""
+
 import time
 from pathlib import Path
 
 import numpy as np
 
 from chef.cli import ChefError
-from chef.files import atomic_write_text, os_error_text
-from chef.model_folder import check_model_dir, generation_defaults
+from chef.files import atomic_write_text, replacing
+from chef.model_folder import check_model_dir, generation_defaults, read_model_json
 from chef.prompt import ASSISTANT_TOKEN, EOS_TOKEN, GGUF_FILE, MODEL_DIR, MODEL_NAME, PAD_TOKEN, USER_TOKEN
 
 try:
@@ -17,9 +20,7 @@ try:
 except ImportError:  # --help still works; convert() says what to install
     gguf = None
 
-# ---------------------------------------------------------------------------
-# Defaults
-# ---------------------------------------------------------------------------
+# --- Tables: metadata values, --outtype choices, the HF GPT-2 -> GGUF tensor names ---
 DEFAULT_OUTTYPE = "f16"  # half the size of f32, same greedy output on our tests
 BASENAME = "chef-bot-scratch"  # general.basename: file-name friendly model name
 LICENSE = "mit"  # general.license: keep in step with the repository's licence
@@ -29,38 +30,19 @@ ARCH = "gpt2"
 TOKENIZER_PRE = "gpt-2"  # llama.cpp's regex for HF ByteLevel(add_prefix_space=False, use_regex=True)
 Q8_BLOCK = 32  # q8_0 quantises rows in blocks of 32 values
 # --outtype -> (type of the weight matrices, general.file_type), as gguf names them
-OUTTYPES = {
-    "f32": ("F32", "ALL_F32"),
-    "f16": ("F16", "MOSTLY_F16"),
-    "bf16": ("BF16", "MOSTLY_BF16"),
-    "q8_0": ("Q8_0", "MOSTLY_Q8_0"),
-}
-
-# ---------------------------------------------------------------------------
-# Tensor map: HF GPT-2 name -> GGUF name
-# ---------------------------------------------------------------------------
+OUTTYPES = {"f32": ("F32", "ALL_F32"), "f16": ("F16", "MOSTLY_F16"), "bf16": ("BF16", "MOSTLY_BF16"),
+            "q8_0": ("Q8_0", "MOSTLY_Q8_0")}
 TENSOR_MAP = {
     "transformer.wte.weight": "token_embd.weight",
     "transformer.wpe.weight": "position_embd.weight",
     "transformer.ln_f.weight": "output_norm.weight",
     "transformer.ln_f.bias": "output_norm.bias",
 }
-BLOCK_MAP = {  # transformer.h.N.<key> -> blk.N.<value>
-    "ln_1.weight": "attn_norm.weight",
-    "ln_1.bias": "attn_norm.bias",
-    "attn.c_attn.weight": "attn_qkv.weight",
-    "attn.c_attn.bias": "attn_qkv.bias",
-    "attn.c_proj.weight": "attn_output.weight",
-    "attn.c_proj.bias": "attn_output.bias",
-    "ln_2.weight": "ffn_norm.weight",
-    "ln_2.bias": "ffn_norm.bias",
-    "mlp.c_fc.weight": "ffn_up.weight",
-    "mlp.c_fc.bias": "ffn_up.bias",
-    "mlp.c_proj.weight": "ffn_down.weight",
-    "mlp.c_proj.bias": "ffn_down.bias",
-}
+# transformer.h.N.<module>.weight and .bias -> blk.N.<name>.weight and .bias
+BLOCK_MAP = {"ln_1": "attn_norm", "attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output",
+             "ln_2": "ffn_norm", "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"}
 # HF GPT-2's projections are Conv1D, stored (in, out): llama.cpp wants (out, in).
-CONV1D = {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"}
+CONV1D = {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}
 # Causal-mask buffers of older checkpoints: not weights, and llama.cpp refuses extra tensors.
 MASK_BUFFERS = ("attn.bias", "attn.masked_bias")
 LM_HEAD = "lm_head.weight"  # tied to wte: llama.cpp reuses token_embd when output.weight is absent
@@ -71,7 +53,8 @@ def tensor_plan(n_layer: int, tied: bool) -> dict:
     plan = {src: (dst, False) for src, dst in TENSOR_MAP.items()}
     for i in range(n_layer):
         for src, dst in BLOCK_MAP.items():
-            plan[f"transformer.h.{i}.{src}"] = (f"blk.{i}.{dst}", src in CONV1D)
+            for part in ("weight", "bias"):
+                plan[f"transformer.h.{i}.{src}.{part}"] = (f"blk.{i}.{dst}.{part}", part == "weight" and src in CONV1D)
     if not tied:
         plan[LM_HEAD] = ("output.weight", False)
     return plan
@@ -94,18 +77,7 @@ def and_more(names: list) -> str:
     return f" (y {len(names) - 1} más)" if len(names) > 1 else ""
 
 
-# ---------------------------------------------------------------------------
-# Reading the model folder
-# ---------------------------------------------------------------------------
-
-
-def read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ChefError(f"no puedo leer {path}: {err}") from None
-
-
+# --- Reading the model folder (checked first by chef.model_folder.check_model_dir) ---
 def read_weights(path: Path) -> dict:
     """Every tensor of model.safetensors as float32 (the training saves float16)."""
     from safetensors.numpy import load_file
@@ -119,7 +91,7 @@ def read_weights(path: Path) -> dict:
 
 def read_tokenizer(model_dir: Path) -> dict:
     """Tokens, token types, merges, special ids and chat template of the HF tokenizer files."""
-    tokenizer_json = read_json(model_dir / "tokenizer.json")
+    tokenizer_json = read_model_json(model_dir, "tokenizer.json")
     id_to_token = {i: tok for tok, i in tokenizer_json["model"]["vocab"].items()}
     control, user_defined = set(), set()
     for added in tokenizer_json["added_tokens"]:
@@ -135,53 +107,34 @@ def read_tokenizer(model_dir: Path) -> dict:
         if name not in token_id:
             raise ChefError(f"{model_dir / 'tokenizer.json'}: falta el token especial {name}")
 
-    template = read_json(model_dir / "tokenizer_config.json").get("chat_template")
+    template = read_model_json(model_dir, "tokenizer_config.json").get("chat_template")
     template_file = model_dir / "chat_template.jinja"
     if template is None and template_file.is_file():
         template = template_file.read_text(encoding="utf-8")
     if not template:
         raise ChefError(f"{model_dir}: el tokenizador no tiene chat template (chat_template.jinja)")
-    return {
-        "tokens": tokens,
-        "types": types,
-        # transformers 5 stores merges as [left, right] pairs; GGUF wants "left right".
-        "merges": [m if isinstance(m, str) else " ".join(m) for m in tokenizer_json["model"]["merges"]],
-        "eos_id": token_id[EOS_TOKEN],
-        "pad_id": token_id[PAD_TOKEN],
-        "chat_template": template,
-    }
+    # transformers 5 stores merges as [left, right] pairs; GGUF wants "left right".
+    merges = [m if isinstance(m, str) else " ".join(m) for m in tokenizer_json["model"]["merges"]]
+    return {"tokens": tokens, "types": types, "merges": merges, "eos_id": token_id[EOS_TOKEN],
+            "pad_id": token_id[PAD_TOKEN], "chat_template": template}
 
 
 def load_source(model_dir) -> dict:
     """Hyperparameters, tokenizer, sampling defaults and float32 weights of a model folder."""
     model_dir = check_model_dir(model_dir)
-    config = read_json(model_dir / "config.json")
+    config = read_model_json(model_dir, "config.json")
     try:
-        hp = {
-            "n_layer": config["n_layer"],
-            "n_head": config["n_head"],
-            "n_embd": config["n_embd"],
-            "n_ctx": config["n_positions"],
-            "n_ff": config.get("n_inner") or 4 * config["n_embd"],
-            "eps": config["layer_norm_epsilon"],
-            "tied": config.get("tie_word_embeddings", True),
-        }
+        hp = {"n_layer": config["n_layer"], "n_head": config["n_head"], "n_embd": config["n_embd"],
+              "n_ctx": config["n_positions"], "n_ff": config.get("n_inner") or 4 * config["n_embd"],
+              "eps": config["layer_norm_epsilon"], "tied": config.get("tie_word_embeddings", True)}
         tok = read_tokenizer(model_dir)
     except (KeyError, TypeError) as err:
         raise ChefError(f"{model_dir}: falta o no es válido el campo {err} (config.json o tokenizer.json)") from None
-    return {
-        "hp": hp,
-        "tok": tok,
-        "sampling": generation_defaults(model_dir),
-        "tensors": read_weights(model_dir / "model.safetensors"),
-    }
+    return {"hp": hp, "tok": tok, "sampling": generation_defaults(model_dir),
+            "tensors": read_weights(model_dir / "model.safetensors")}
 
 
-# ---------------------------------------------------------------------------
-# Metadata and tokenizer keys
-# ---------------------------------------------------------------------------
-
-
+# --- Writing: metadata and tokenizer keys, then the tensors in the type each is stored in ---
 def add_metadata(writer, src: dict, file_type, n_params: int) -> None:
     hp, samp = src["hp"], src["sampling"]
     writer.add_name(MODEL_NAME)
@@ -220,11 +173,6 @@ def add_tokenizer(writer, tok: dict) -> None:
     writer.add_chat_template(tok["chat_template"])
 
 
-# ---------------------------------------------------------------------------
-# Tensors: the type each is stored in
-# ---------------------------------------------------------------------------
-
-
 def tensor_type(gguf_name: str, array: np.ndarray, matrix_type):
     q = gguf.GGMLQuantizationType
     # Norms and biases are tiny and precision-sensitive; llama.cpp expects them in F32.
@@ -236,11 +184,22 @@ def tensor_type(gguf_name: str, array: np.ndarray, matrix_type):
     return matrix_type
 
 
-# ---------------------------------------------------------------------------
-# The conversion
-# ---------------------------------------------------------------------------
+def add_tensors(writer, mapped: list, matrix_type):
+    """Quantise and add every tensor; returns ({type name: count}, (worst abs error, its tensor))."""
+    types, worst = {}, (0.0, "")
+    q = gguf.GGMLQuantizationType
+    for name, array in mapped:
+        qtype = tensor_type(name, array, matrix_type)
+        data = gguf.quants.quantize(array, qtype)
+        # F32/F16 arrays carry their own type; the block types are raw bytes with a logical shape.
+        writer.add_tensor(name, data, raw_dtype=None if qtype in (q.F32, q.F16) else qtype)
+        types[qtype.name] = types.get(qtype.name, 0) + 1
+        error = float(np.max(np.abs(gguf.quants.dequantize(data, qtype).reshape(array.shape) - array)))
+        worst = max(worst, (error, name))
+    return types, worst
 
 
+# --- The conversion ----------------------------------------------------------
 def convert(model_dir=MODEL_DIR, output=GGUF_FILE, outtype: str = DEFAULT_OUTTYPE, modelfile: bool = False) -> dict:
     """Convert model_dir into the GGUF `output`; returns a summary dict. On error nothing is left behind."""
     start = time.perf_counter()
@@ -257,50 +216,23 @@ def convert(model_dir=MODEL_DIR, output=GGUF_FILE, outtype: str = DEFAULT_OUTTYP
     writer = gguf.GGUFWriter(None, ARCH)
     add_metadata(writer, src, gguf.LlamaFileType[file_type_name], n_params)
     add_tokenizer(writer, src["tok"])
-    types, worst = {}, (0.0, "")
-    q = gguf.GGMLQuantizationType
-    for name, array in mapped:
-        qtype = tensor_type(name, array, q[matrix_name])
-        data = gguf.quants.quantize(array, qtype)
-        # F32/F16 arrays carry their own type; the block types are raw bytes with a logical shape.
-        writer.add_tensor(name, data, raw_dtype=None if qtype in (q.F32, q.F16) else qtype)
-        types[qtype.name] = types.get(qtype.name, 0) + 1
-        error = float(np.max(np.abs(gguf.quants.dequantize(data, qtype).reshape(array.shape) - array)))
-        worst = max(worst, (error, name))
+    types, worst = add_tensors(writer, mapped, gguf.GGMLQuantizationType[matrix_name])
 
-    # A temporary file in the same folder, renamed into place only once it is complete.
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        writer.write_header_to_file(tmp)
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-        writer.close()
-        os.replace(tmp, output)
-    except OSError as err:
-        raise ChefError(f"no puedo escribir {output}: {os_error_text(err)}") from None
-    finally:
-        writer.close()
-        tmp.unlink(missing_ok=True)
+    with replacing(output) as tmp:  # renamed into place only once complete
+        try:
+            writer.write_header_to_file(tmp)
+            writer.write_kv_data_to_file()
+            writer.write_tensors_to_file()
+        finally:
+            writer.close()
     if modelfile:
         atomic_write_text(output.parent / "Modelfile", modelfile_text(output.name, src))
-    return {
-        "output": output,
-        "outtype": outtype,
-        "bytes": output.stat().st_size,
-        "tensors": len(mapped),
-        "types": types,
-        "params": n_params,
-        "max_abs_error": worst[0],
-        "worst_tensor": worst[1],
-        "seconds": time.perf_counter() - start,
-        "modelfile": output.parent / "Modelfile" if modelfile else None,
-    }
+    return {"output": output, "outtype": outtype, "bytes": output.stat().st_size, "tensors": len(mapped),
+            "types": types, "params": n_params, "max_abs_error": worst[0], "worst_tensor": worst[1],
+            "seconds": time.perf_counter() - start, "modelfile": output.parent / "Modelfile" if modelfile else None}
 
 
-# ---------------------------------------------------------------------------
-# Ollama Modelfile
-# ---------------------------------------------------------------------------
+# --- Ollama Modelfile --------------------------------------------------------
 # Ollama uses Go templates, not Jinja, so the chat template is restated here: like the
 # GGUF's, it renders only the last user message in the training format. Go templates have
 # no lower-casing function: in Ollama, type the request in lower case for the best answers.

@@ -1,8 +1,18 @@
-"""chef.hardware"""
+"""The device a run uses, and what it is, for reports: device choice, hardware names, GPU peak
+FLOP/s and GPT-2 FLOPs per token (for MFU). Used by training, evaluation, the chat and the
+benchmarks; torch is imported inside the functions.
+"""
 
 import os
 
 from chef.cli import ChefError
+
+
+def mps_available() -> bool:
+    """Apple's GPU (MPS) is there; torch builds without it lack torch.backends.mps."""
+    import torch
+
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
 
 
 def pick_device(requested: str = "auto") -> str:
@@ -10,19 +20,14 @@ def pick_device(requested: str = "auto") -> str:
     import torch
 
     if requested == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
+        return "cuda" if torch.cuda.is_available() else "mps" if mps_available() else "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
         raise ChefError("se pidió --device cuda pero no hay ninguna GPU CUDA disponible")
-    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if requested == "mps" and not mps_available():
         raise ChefError("se pidió --device mps pero MPS no está disponible")
     return requested
 
 
-# Hardware and FLOPs, for the reports of training, evaluation and the benchmarks.
 PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}  # dense bf16 per GPU, for MFU
 
 

@@ -1,16 +1,22 @@
-"""chef.metrics"""
+"""Scoring an answer: pure functions over a recipe's text (format, requested ingredients, diets,
+coherence, copying, repetition) and their averages over a set of answers.
+
+evaluate.py scores every system with score_answer / score_hand_answer; training ships the checkpoint
+with the best task_metrics; the tests check each metric on hand-made answers.
+"""
 
 import math
 import re
 from collections import Counter, defaultdict
 
-from chef.catalogue import DIETS
+import numpy as np
+
+from chef.catalogue import ANNOUNCED_DIETS, DIETS, whole_words_re
+from chef.spanish import fold
 
 COPY_CANDIDATES = 10  # training recipes compared word by word when looking for the closest one
 
-# ---------------------------------------------------------------------------
-# Reading a recipe (pure functions over text)
-# ---------------------------------------------------------------------------
+# --- Reading a recipe (pure functions over text) -----------------------------
 WORD_RE = re.compile(r"\w+")
 INGREDIENTS_HEADER = re.compile(r"^[#*\s]*ingredientes[*\s]*:[*\s]*$", re.IGNORECASE)
 STEPS_HEADER = re.compile(r"^[#*\s]*preparaci[oó]n[*\s]*:[*\s]*$", re.IGNORECASE)
@@ -69,25 +75,28 @@ def format_check(text):
     return checks
 
 
-# ---------------------------------------------------------------------------
-# Ingredient metrics (the catalogue is generate_dataset.INGREDIENTS: name -> Ingredient)
-# ---------------------------------------------------------------------------
+# --- Ingredient metrics (the catalogue is chef.catalogue.INGREDIENTS: name -> Ingredient) ---
 _MATCHERS = {}
 
 
-def _matcher(names):
-    """One regex for a set of names; longest first, so "pimiento rojo" is not read as "pimiento"."""
+def name_matcher(names):
+    """chef.catalogue.whole_words_re(names), compiled once per set of names: the metrics look
+    for the same sets (the catalogue, a request's groups) in every answer."""
     key = tuple(sorted(names))
     if key not in _MATCHERS:
-        alternatives = "|".join(re.escape(n) for n in sorted(key, key=len, reverse=True))
-        _MATCHERS[key] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        _MATCHERS[key] = whole_words_re(key)
     return _MATCHERS[key]
+
+
+def mentions(text, catalogue):
+    """Canonical catalogue names mentioned in text, once per mention, in order."""
+    lower = {name.lower(): name for name in catalogue}
+    return [lower[m.group(0).lower()] for m in name_matcher(lower).finditer(text)]
 
 
 def find_ingredients(text, catalogue):
     """Canonical catalogue names mentioned in text (whole words, case-insensitive)."""
-    lower = {name.lower(): name for name in catalogue}
-    return {lower[m.group(0).lower()] for m in _matcher(lower).finditer(text)}
+    return set(mentions(text, catalogue))
 
 
 def recipe_parts(text):
@@ -113,18 +122,17 @@ def request_families(request):
     required (see request_allowed). The first name of each family is the one the row holds.
     """
     from chef.catalogue import DISH_RECIPES, resolve_name
-    from chef.spanish import strip_accents
 
     aliases = request.get("aliases") or {}
     dish = DISH_RECIPES.get(request.get("dish_name") or "")
-    typed = strip_accents(request.get("instruction", "").lower())
+    typed = fold(request.get("instruction", ""))
     families = []
     for name in dict.fromkeys(request["ingredients"]):
         if dish is not None:
             core = next((g for g in dish.core if name in g), None)
             if core is not None:
                 families.append((name, *(n for n in core if n != name)))
-            elif not any(name in g for g in dish.optional) or strip_accents(name.lower()) in typed:
+            elif not any(name in g for g in dish.optional) or fold(name) in typed:
                 families.append((name,))  # an ingredient the cook added to the dish
             continue
         family = resolve_name(aliases[name]) if name in aliases else ()
@@ -155,47 +163,53 @@ def ingredient_recall(text, families, catalogue):
     `families`: catalogue names, or families of them (see request_families)."""
     families = _families(families)
     if not families:
-        return {"list": 1.0, "steps": 1.0, "missing_list": [], "missing_steps": []}
+        return {"recall_list": 1.0, "recall_steps": 1.0, "missing_list": [], "missing_steps": []}
     items, steps = recipe_parts(text)
     in_list, in_steps = find_ingredients(items, catalogue), find_ingredients(steps, catalogue)
     missing_list = sorted(f[0] for f in families if in_list.isdisjoint(f))
     missing_steps = sorted(f[0] for f in families if in_steps.isdisjoint(f))
     n = len(families)
-    return {"list": 1 - len(missing_list) / n, "steps": 1 - len(missing_steps) / n,
+    return {"recall_list": 1 - len(missing_list) / n, "recall_steps": 1 - len(missing_steps) / n,
             "missing_list": missing_list, "missing_steps": missing_steps}
+
+
+def used_ingredients(text, catalogue):
+    """Catalogue names in the `Ingredientes:` list or the steps."""
+    items, steps = recipe_parts(text)
+    return find_ingredients(items + "\n" + steps, catalogue)
 
 
 def unrequested_main(text, allowed, catalogue):
     """Main (non-pantry) catalogue ingredients the recipe uses that are not in `allowed`
     (the requested names; see request_allowed)."""
-    items, steps = recipe_parts(text)
-    used = find_ingredients(items + "\n" + steps, catalogue)
+    used = used_ingredients(text, catalogue)
     return sorted(n for n in used if n not in set(allowed) and not catalogue[n].pantry)
 
 
 def diet_violations(text, diet, catalogue, violates):
     """{constraint: [offending ingredients]} for each checked constraint of the request's diet."""
-    items, steps = recipe_parts(text)
-    used = find_ingredients(items + "\n" + steps, catalogue)
+    used = used_ingredients(text, catalogue)
     return {c: sorted(n for n in used if violates(c, n)) for c in diet if c in DIETS}
 
 
-# ---------------------------------------------------------------------------
-# Coherence: does a recipe agree with itself? (whatever was asked)
-# ---------------------------------------------------------------------------
-# How a recipe announces a diet: as the generator writes it ("Receta vegana.") and a few
-# ways people do. Looked for in the recipe's head only (see recipe_head).
-ANNOUNCED_DIETS = {
-    "vegetariano": re.compile(r"(?<!\w)(?:vegetarian[oa]s?|sin carne ni pescado)(?!\w)", re.IGNORECASE),
-    "vegano": re.compile(r"(?<!\w)vegan[oa]s?(?!\w)", re.IGNORECASE),
-    "sin gluten": re.compile(r"(?<!\w)(?:sin gluten|aptas? para cel[ií]acos)(?!\w)", re.IGNORECASE),
-    "sin lactosa": re.compile(r"(?<!\w)(?:sin lactosa|sin l[aá]cteos)(?!\w)", re.IGNORECASE),
-}
+def diet_check(text, diet, catalogue, violates):
+    """The violated constraints ({constraint: [offending ingredients]}) and those checked."""
+    broken = diet_violations(text, diet or [], catalogue, violates)
+    return {"violations": {c: v for c, v in broken.items() if v}, "constraints_checked": sorted(broken)}
+
+
+def requested_use(text, request, catalogue):
+    """Recall of the requested ingredients and the unrequested main ones in one answer: what the
+    checkpoint score reads (task_metrics), and part of score_answer."""
+    families = request_families(request)
+    return {**ingredient_recall(text, families, catalogue),
+            "unrequested": unrequested_main(text, request_allowed(request, families), catalogue)}
+
+
+# --- Coherence: does a recipe agree with itself? (whatever was asked) --------
+# How a recipe announces a diet (chef.catalogue.ANNOUNCED_DIETS, from data/diets.csv) is
+# looked for in the recipe's head only (see recipe_head).
 COHERENCE_KINDS = ("unlisted", "repeated", "diet_announced")  # see coherence()
-
-
-def _contains_word(text, name):
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def unlisted_in_steps(text, catalogue):
@@ -208,7 +222,7 @@ def unlisted_in_steps(text, catalogue):
     listed = find_ingredients(items, catalogue)
     return sorted(n for n in find_ingredients(steps, catalogue) - listed
                   if not catalogue[n].pantry
-                  and not any(_contains_word(other, n) or _contains_word(n, other) for other in listed))
+                  and not any(name_matcher([n]).search(other) or name_matcher([other]).search(n) for other in listed))
 
 
 def repeated_ingredients(text, catalogue):
@@ -219,8 +233,7 @@ def repeated_ingredients(text, catalogue):
     """
     r = parse_recipe(text)
     per_item = Counter(n for item in r["ingredients"] for n in find_ingredients(item, catalogue))
-    lower = {name.lower(): name for name in catalogue}
-    in_title = Counter(lower[m.group(0).lower()] for m in _matcher(lower).finditer(r["title"] or ""))
+    in_title = Counter(mentions(r["title"] or "", catalogue))
     return {"list": sorted(n for n, c in per_item.items() if c > 1),
             "title": sorted(n for n, c in in_title.items() if c > 1)}
 
@@ -239,7 +252,7 @@ def recipe_head(text):
 
 
 def announced_diets(text):
-    """The diets (chef_common.DIETS) a recipe says it follows, in its head."""
+    """The diets a recipe says it follows, in its head."""
     head = recipe_head(text)
     return [d for d in DIETS if ANNOUNCED_DIETS[d].search(head)]
 
@@ -267,19 +280,20 @@ def coherence(text, catalogue, violates):
             "incoherent": any(found.values())}
 
 
-# ---------------------------------------------------------------------------
-# Text metrics
-# ---------------------------------------------------------------------------
+# --- Text metrics ------------------------------------------------------------
+def ngrams(w, n):
+    return [tuple(w[i:i + n]) for i in range(len(w) - n + 1)]
+
+
 def repeated_ngram_rate(text, n=4):
     """Share of the answer's word n-grams that repeat an earlier one (runaway loops score high)."""
-    w = words(text)
-    grams = [tuple(w[i:i + n]) for i in range(len(w) - n + 1)]
+    grams = ngrams(words(text), n)
     return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
 
 
 def distinct_n(texts, n=2):
     """Distinct word n-grams over all n-grams, across a set of answers (1 = never the same phrase)."""
-    grams = [tuple(w[i:i + n]) for w in map(words, texts) for i in range(len(w) - n + 1)]
+    grams = [g for w in map(words, texts) for g in ngrams(w, n)]
     return len(set(grams)) / len(grams) if grams else 0.0
 
 
@@ -291,8 +305,6 @@ def longest_common_run(a, b):
     diagonal end to end, separated by Falses: the answer is the longest run of Trues in
     one flat array (all in numpy, no Python loop over the matrix).
     """
-    import numpy as np
-
     if not a or not b:
         return 0
     vocab = {}
@@ -318,23 +330,20 @@ class CopyIndex:
     """
 
     def __init__(self, texts, candidates=COPY_CANDIDATES):
-        import numpy as np
-
-        self.np, self.candidates = np, candidates
+        self.candidates = candidates
         self.docs = [words(t) for t in texts]
         postings = defaultdict(list)
         for i, w in enumerate(self.docs):
-            for g in {tuple(w[j:j + 3]) for j in range(len(w) - 2)}:
+            for g in set(ngrams(w, 3)):
                 postings[g].append(i)
         n = len(self.docs)
         self.postings = {g: (np.array(ids), math.log(n / len(ids))) for g, ids in postings.items()}
 
     def closest(self, text):
         """(index of the closest training recipe, longest shared run in words)."""
-        np = self.np
         w = words(text)
         scores = np.zeros(len(self.docs))
-        for g in {tuple(w[j:j + 3]) for j in range(len(w) - 2)}:
+        for g in set(ngrams(w, 3)):
             if g in self.postings:
                 ids, weight = self.postings[g]
                 scores[ids] += weight
@@ -345,6 +354,7 @@ class CopyIndex:
 
 
 def copy_metrics(text, index):
+    """The closest training recipe, the longest run of words shared with it, and that run's share."""
     w = words(text)
     closest, run = index.closest(text)
     return {"closest_training": closest, "copy_run": run, "copy_fraction": run / len(w) if w else 0.0}
@@ -353,36 +363,28 @@ def copy_metrics(text, index):
 def score_answer(text, request, catalogue, violates, copy_index):
     """Every per-answer metric of one answer to one request (a flat dict, JSON-ready)."""
     fmt = format_check(text)
-    families = request_families(request)
-    recall = ingredient_recall(text, families, catalogue)
-    extra = unrequested_main(text, request_allowed(request, families), catalogue)
-    broken = diet_violations(text, request.get("diet") or [], catalogue, violates)
     return {
         "format_valid": fmt["valid"],
         "format": fmt,
-        "recall_list": recall["list"],
-        "recall_steps": recall["steps"],
-        "missing_list": recall["missing_list"],
-        "missing_steps": recall["missing_steps"],
-        "unrequested": extra,
-        "violations": {c: v for c, v in broken.items() if v},
-        "constraints_checked": sorted(broken),
+        **requested_use(text, request, catalogue),
+        **diet_check(text, request.get("diet"), catalogue, violates),
         "repeated_4gram": repeated_ngram_rate(text, 4),
         "words": len(words(text)),
         **copy_metrics(text, copy_index),
+        **coherence(text, catalogue, violates),
     }
 
 
 def group_hits(text, groups):
     """[(in the `Ingredientes:` list, in the steps)] for each must_use group: any of its names, whole word."""
     items, steps = recipe_parts(text)
-    return [(bool(_matcher(g).search(items)), bool(_matcher(g).search(steps))) for g in groups]
+    return [(bool(name_matcher(g).search(items)), bool(name_matcher(g).search(steps))) for g in groups]
 
 
 def forbidden_found(text, must_not):
     """The must_not strings the list or the steps name (whole word, case-insensitive)."""
     items, steps = recipe_parts(text)
-    return [s for s in must_not if _matcher([s]).search(items + "\n" + steps)]
+    return [s for s in must_not if name_matcher([s]).search(items + "\n" + steps)]
 
 
 def score_hand_answer(text, request, catalogue, violates):
@@ -394,23 +396,15 @@ def score_hand_answer(text, request, catalogue, violates):
     fmt = format_check(text)
     hits = group_hits(text, request["must_use"])
     forbidden = forbidden_found(text, request.get("must_not") or [])
-    broken = diet_violations(text, request.get("diet") or [], catalogue, violates)
-    violations = {c: v for c, v in broken.items() if v}
+    diet = diet_check(text, request.get("diet"), catalogue, violates)
     used = sum(a and b for a, b in hits)
     return {
-        "format_valid": fmt["valid"],
-        "format": fmt,
-        "groups": len(hits),
-        "groups_list": sum(a for a, _ in hits),
-        "groups_steps": sum(b for _, b in hits),
-        "groups_used": used,
-        "missing": [g[0] for g, (a, b) in zip(request["must_use"], hits) if not (a and b)],
-        "forbidden": forbidden,
-        "violations": violations,
-        "constraints_checked": sorted(broken),
-        "fully_right": used == len(hits) and not forbidden and not violations and fmt["valid"],
-        "words": len(words(text)),
-        **coherence(text, catalogue, violates),
+        "format_valid": fmt["valid"], "format": fmt,
+        "groups": len(hits), "groups_list": sum(a for a, _ in hits), "groups_steps": sum(b for _, b in hits),
+        "groups_used": used, "missing": [g[0] for g, (a, b) in zip(request["must_use"], hits) if not (a and b)],
+        "forbidden": forbidden, **diet,
+        "fully_right": used == len(hits) and not forbidden and not diet["violations"] and fmt["valid"],
+        "words": len(words(text)), **coherence(text, catalogue, violates),
     }
 
 
@@ -423,38 +417,26 @@ def task_metrics(model, requests, batch_size, max_new_tokens):
     """
     from chef.catalogue import INGREDIENTS
 
-    class NoBar:
-        def update(self, n):
-            pass
-
-    prompts = [model.encode(model.render(r["instruction"])) for r in requests]
+    prompts = [model.prompt_ids(r["instruction"]) for r in requests]
     settings = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "max_new_tokens": max_new_tokens}
     torch_model = getattr(model, "model", None)
     was_training = getattr(torch_model, "training", False)
     if was_training:
         torch_model.eval()
     try:
-        answers = model.generate(prompts, settings, NoBar(), batch_size, seed=0)
+        answers = model.generate(prompts, settings, batch_size=batch_size, seed=0)
     finally:
         if was_training:
             torch_model.train()
-    list_recall, steps_recall, unrequested = [], [], []
-    for request, (ids, _) in zip(requests, answers):
-        text = model.decode(ids)
-        families = request_families(request)
-        recall = ingredient_recall(text, families, INGREDIENTS)
-        list_recall.append(recall["list"])
-        steps_recall.append(recall["steps"])
-        unrequested.append(bool(unrequested_main(text, request_allowed(request, families), INGREDIENTS)))
-    metrics = {"recall_list": mean(list_recall), "recall_steps": mean(steps_recall),
-               "unrequested_rate": mean(unrequested)}
+    scored = [requested_use(model.decode(ids), r, INGREDIENTS) for r, (ids, _) in zip(requests, answers)]
+    metrics = {"recall_list": mean(s["recall_list"] for s in scored),
+               "recall_steps": mean(s["recall_steps"] for s in scored),
+               "unrequested_rate": mean(bool(s["unrequested"]) for s in scored)}
     metrics["score"] = (metrics["recall_list"] + metrics["recall_steps"]) / 2 - metrics["unrequested_rate"]
     return metrics
 
 
-# ---------------------------------------------------------------------------
-# Aggregation and the report
-# ---------------------------------------------------------------------------
+# --- Aggregation and the report ----------------------------------------------
 def mean(values):
     values = list(values)
     return sum(values) / len(values) if values else None
@@ -463,22 +445,13 @@ def mean(values):
 def summarize(scored, texts, losses=None):
     """Averages of one system's per-request scores, plus distinct-2 and the loss."""
     n = len(scored)
-    summary = {
-        "requests": n,
-        "recall_list": mean(s["recall_list"] for s in scored),
-        "recall_steps": mean(s["recall_steps"] for s in scored),
-        "unrequested_rate": mean(bool(s["unrequested"]) for s in scored),
-        "format_valid": mean(s["format_valid"] for s in scored),
-        "no_end": mean(not s["reached_end"] for s in scored),
-        "repeated_4gram": mean(s["repeated_4gram"] for s in scored),
-        "distinct_2": distinct_n(texts, 2),
-        "copy_run": mean(s["copy_run"] for s in scored),
-        "copy_fraction": mean(s["copy_fraction"] for s in scored),
-        "words": mean(s["words"] for s in scored),
-    }
-    with_diet = [s for s in scored if s["constraints_checked"]]
-    summary["violation_rate"] = mean(bool(s["violations"]) for s in with_diet)
-    summary["diet_requests"] = len(with_diet)
+    summary = {"requests": n, **{key: mean(s[key] for s in scored) for key in ("recall_list", "recall_steps")},
+               "unrequested_rate": mean(bool(s["unrequested"]) for s in scored),
+               "format_valid": mean(s["format_valid"] for s in scored),
+               "no_end": mean(not s["reached_end"] for s in scored),
+               "repeated_4gram": mean(s["repeated_4gram"] for s in scored), "distinct_2": distinct_n(texts, 2),
+               **{key: mean(s[key] for s in scored) for key in ("copy_run", "copy_fraction", "words")},
+               **diet_summary(scored)}
     for c in DIETS:
         asked = [s for s in scored if c in s["constraints_checked"]]
         summary[f"violation:{c}"] = mean(c in s["violations"] for s in asked)
@@ -490,6 +463,12 @@ def summarize(scored, texts, losses=None):
         summary["perplexity"] = math.exp(nll / tokens)
         summary["loss_tokens"] = tokens
     return summary
+
+
+def diet_summary(scored):
+    """Share of the answers to a request with a diet that break it, and how many had one."""
+    with_diet = [s for s in scored if s["constraints_checked"]]
+    return {"violation_rate": mean(bool(s["violations"]) for s in with_diet), "diet_requests": len(with_diet)}
 
 
 def coherence_summary(scored):
@@ -506,21 +485,16 @@ def summarize_hand(scored, requests):
     """Totals over the hand-written requests, and the share fully right for each `kind`."""
     groups = sum(s["groups"] for s in scored)
     with_not = [s for s, r in zip(scored, requests) if r.get("must_not")]
-    with_diet = [s for s in scored if s["constraints_checked"]]
     by_kind = defaultdict(list)
     for s, r in zip(scored, requests):
         by_kind[r["kind"]].append(s["fully_right"])
     return {
-        "requests": len(scored),
-        "groups": groups,
-        "groups_list": sum(s["groups_list"] for s in scored) / groups if groups else None,
-        "groups_steps": sum(s["groups_steps"] for s in scored) / groups if groups else None,
-        "groups_used": sum(s["groups_used"] for s in scored) / groups if groups else None,
+        "requests": len(scored), "groups": groups,
+        **{key: sum(s[key] for s in scored) / groups if groups else None
+           for key in ("groups_list", "groups_steps", "groups_used")},
         "fully_right": mean(s["fully_right"] for s in scored),
-        "forbidden_rate": mean(bool(s["forbidden"]) for s in with_not),
-        "forbidden_requests": len(with_not),
-        "violation_rate": mean(bool(s["violations"]) for s in with_diet),
-        "diet_requests": len(with_diet),
+        "forbidden_rate": mean(bool(s["forbidden"]) for s in with_not), "forbidden_requests": len(with_not),
+        **diet_summary(scored),
         "format_valid": mean(s["format_valid"] for s in scored),
         "no_end": mean(not s["reached_end"] for s in scored),
         "words": mean(s["words"] for s in scored),

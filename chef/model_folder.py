@@ -1,15 +1,18 @@
-"""chef.model_folder"""
+"""The model folder: the one reader (check every file, then load model and tokenizer) and writer.
+
+train_from_scratch.py writes the folder; the chat, the evaluation, the converter, the benchmarks
+and the tests read it through check_model_dir / load_model, which fail with one Spanish line
+naming the file at fault. generation_defaults gives the chat's sampling settings it holds.
+"""
 
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 from chef.cli import ChefError
-from chef.files import atomic_write_text, os_error_text
+from chef.files import os_error_text, replacing
 from chef.prompt import EOS_TOKEN, MODEL_DIR, SAMPLING_DEFAULTS
-from chef.training import SAVE_DTYPE
 
 
 def generation_defaults(model_dir) -> dict:
@@ -31,9 +34,7 @@ def generation_defaults(model_dir) -> dict:
     return settings
 
 
-# ---------------------------------------------------------------------------
-# The one model loader
-# ---------------------------------------------------------------------------
+# --- The one model loader ----------------------------------------------------
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 HOW_TO_TRAIN = "créalo con: python train_from_scratch.py"
 # What config.json must say for our GPT-2: transformers fills a missing size with GPT-2's own
@@ -174,27 +175,12 @@ def load_model(model_dir=MODEL_DIR, device: str = "cpu", dtype=None):
     return model, tokenizer
 
 
-def write_model_folder(output_dir, model, tokenizer, gen_config, report, card):
-    """Write everything into a temporary folder, then swap it in: never a half-written model."""
-    import torch
-
-    output_dir = Path(output_dir).resolve()
-    tmp = output_dir.with_name(f"{output_dir.name}.tmp-{os.getpid()}")
-    old = output_dir.with_name(f"{output_dir.name}.old-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model = model.to(getattr(torch, SAVE_DTYPE))
-    model.config.dtype = SAVE_DTYPE
-    model.config.use_cache = True  # the Trainer switches the KV cache off; generation needs it
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    gen_config.save_pretrained(tmp)
-    atomic_write_text(tmp / "training_report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    atomic_write_text(tmp / "README.md", card)
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in tmp.iterdir():  # safetensors writes 0600 files: give every file the usual permissions
-        path.chmod(0o666 & ~umask)
-    if output_dir.exists():
-        os.replace(output_dir, old)
-    os.replace(tmp, output_dir)
-    shutil.rmtree(old, ignore_errors=True)
+def write_model_folder(output_dir, model, tokenizer, report, card):
+    """Write the trained model's folder (weights, tokenizer, generation config, report, card) atomically."""
+    with replacing(output_dir, folder=True) as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        model.generation_config.save_pretrained(tmp)
+        report_text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        (tmp / "training_report.json").write_text(report_text, encoding="utf-8", newline="\n")
+        (tmp / "README.md").write_text(card, encoding="utf-8", newline="\n")

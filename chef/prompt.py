@@ -1,10 +1,14 @@
-"""chef.prompt"""
+"""The format the model reads and writes: default paths, special tokens, the prompt, the chat
+template rendered from that same format, and the chat's sampling defaults.
+
+Every stage uses it: the generator and the trainer write examples with format_example; the
+tokenizer and the GGUF carry CHAT_TEMPLATE; the chat, the evaluation and training's sample
+render requests with render_prompt. Pure Python: torch is never imported here.
+"""
 
 from pathlib import Path
 
-# ---------------------------------------------------------------------------
-# Paths (relative to the repository, so the scripts work from any directory)
-# ---------------------------------------------------------------------------
+# Paths, relative to the repository, so the scripts work from any directory.
 REPO_DIR = Path(__file__).resolve().parent.parent
 DATA_FILE = REPO_DIR / "recetas_extended.jsonl"
 MODEL_DIR = REPO_DIR / "chef-bot-scratch-final"
@@ -13,9 +17,6 @@ WORK_DIR = REPO_DIR / "runs" / "chef-bot-scratch"  # checkpoints of the training
 
 MODEL_NAME = "Chef-Bot Scratch"
 
-# ---------------------------------------------------------------------------
-# Prompt format
-# ---------------------------------------------------------------------------
 # One training example is exactly:
 #     <|usuario|> {instruction, lower-cased}<|chef|>{response}<|fin|>
 # The special tokens are single tokens, so the text between them is tokenised on its
@@ -70,9 +71,7 @@ CHAT_TEMPLATE = (
     "{%- if add_generation_prompt -%}{{- '" + ASSISTANT_TOKEN + "' -}}{%- endif -%}"
 )
 
-# ---------------------------------------------------------------------------
-# Generation defaults (the chat's; written into generation_config.json and the GGUF)
-# ---------------------------------------------------------------------------
+# The chat's sampling defaults, written into generation_config.json and the GGUF.
 SAMPLING_DEFAULTS = {
     "temperature": 0.7,
     "top_k": 40,
@@ -89,11 +88,14 @@ def clean_request(text):
     return text.strip()
 
 
-def render_prompt(tokenizer, text):
-    """Token ids of the chat template for one user message, ready for the answer."""
+def render_prompt(tokenizer, text, response=None):
+    """Token ids of the tokenizer's chat template for one request, ready for the answer; with
+    a response, the whole example (the request's ids are a prefix of it)."""
     messages = [{"role": "user", "content": text}]
+    if response is not None:
+        messages.append({"role": "assistant", "content": response})
     return list(tokenizer.apply_chat_template(
-        messages, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
+        messages, add_generation_prompt=response is None, tokenize=True, return_dict=True)["input_ids"])
 
 
 def build_prompt(tokenizer, text, budget):

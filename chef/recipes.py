@@ -1,17 +1,50 @@
-"""chef.recipes"""
+"""Writing a recipe: the answer to a request, in one of four styles.
 
+A Request (the dish type, the ingredients and what the cook asked for) becomes a title, a servings line,
+the ingredient list with quantities, numbered steps from the dish type's phases, and a closing tip.
+Used by chef.dataset to write the training set.
+"""
+
+import re
 from dataclasses import dataclass, field
 
-from chef.catalogue import CATALOGUE_NAME_RE, MASK_RE, PANTRY, PANTRY_RE, SALPIMENTAR_RE, Ingredient
-from chef.dishes import PROTEIN_ROLES, ROLE_DISHES, SEASONING_ROLES, STYLE_INDEX, VERBS, Dish, Phase
-from chef.spanish import agree, capitalize, fix_conjunctions, fix_contractions, format_number, join, with_article
+from chef.catalogue import CATALOGUE_NAME_RE, DIET_NOTE, INGREDIENTS, PANTRY, Ingredient, read_table, whole_words_re
+from chef.dishes import DISH_LABEL, PARTICIPLE_OF, PROTEIN_ROLES, ROLES, VERBS, Dish, Phase, roles_with
+from chef.spanish import (DEFINITE, STRESSED_A, agree, capitalize, fix_conjunctions, fix_contractions,
+                          format_number, join)
 
-# ---------------------------------------------------------------------------
-# Quantities
-# ---------------------------------------------------------------------------
-UNIT_FORMS = {"diente": ("diente", "dientes"), "cucharada": ("cucharada", "cucharadas"),
-              "cucharadita": ("cucharadita", "cucharaditas"), "pizca": ("pizca", "pizcas"),
-              "rama": ("rama", "ramas"), "hoja": ("hoja", "hojas")}
+# The writing styles (data/styles.csv): the verb forms of the steps (a column of data/verbs.csv), the
+# word for a serving, the servings line ({n} servings, {k} their number, {t} minutes), the opening
+# line for a masculine or a feminine dish noun ({dish}: "un guiso", "una crema"), the tip's label.
+STYLES = {row["style"]: row for row in read_table("styles.csv")}
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}  # the order of the ingredient list
+SEASONING_ROLES = roles_with("seasoning")  # kept out of titles
+# A phase that cooks "everything" lasts at least this long in these dish types.
+COOK_MINIMUM = {"guiso": 20, "sopa": 15, "crema": 15, "arroz": 18}
+LEAFY = ("lechuga", "rúcula", "canónigos", "escarola", "endivias", "espinacas")  # the dish's leaf tips fit
+# Pantry basics a recipe uses are found in its text; names that contain one ("vinagre balsámico")
+# are masked first, and "salpimienta" uses both salt and pepper.
+PANTRY_RE = whole_words_re(p.name for p in PANTRY)
+MASK_RE = whole_words_re(name for name in INGREDIENTS if not INGREDIENTS[name].pantry and PANTRY_RE.search(name))
+SALPIMENTAR_RE = re.compile(r"\bsalpim", re.IGNORECASE)
+
+
+@dataclass
+class Request:
+    dish: Dish
+    ingredients: list  # in the order the person wrote them
+    diet: list
+    servings: int
+    servings_asked: bool
+    quick: bool
+    dish_asked: bool
+    aliases: dict = field(default_factory=dict)  # catalogue name -> the word the cook typed for it
+    dish_name: str = None  # set when the cook asked for a dish by name ("tortilla de patatas")
+    extras: tuple = ()  # what the cook added to a named dish ("... con chorizo")
+
+
+# --- Quantities --------------------------------------------------------------
+UNIT_FORMS = {unit: (unit, unit + "s") for unit in ("diente", "cucharada", "cucharadita", "pizca", "rama", "hoja")}
 
 
 def _round_grams(grams: float) -> int:
@@ -19,7 +52,8 @@ def _round_grams(grams: float) -> int:
     return max(step, int(round(grams / step) * step))
 
 
-def _mass(amount: float, small: str, big: str) -> str:
+def mass(amount: float, small: str, big: str) -> str:
+    """'300 g', '1,5 kg' (small and big: the two units' symbols)."""
     value = _round_grams(amount)
     if value >= 1000:
         return f"{format_number(round(value / 1000, 1))} {big}"
@@ -29,9 +63,9 @@ def _mass(amount: float, small: str, big: str) -> str:
 def quantity_phrase(ing: Ingredient, amount: float) -> str:
     """'300 g de pechuga de pollo', '1 cebolla mediana', 'media cebolla', '2 dientes de ajo'."""
     if ing.unit == "g":
-        return f"{_mass(amount, 'g', 'kg')} de {ing.name}" + (f" {agree(ing.note, ing)}" if ing.note else "")
+        return f"{mass(amount, 'g', 'kg')} de {ing.name}" + (f" {agree(ing.note, ing)}" if ing.note else "")
     if ing.unit == "ml":
-        return f"{_mass(amount, 'ml', 'l')} de {ing.name}"
+        return f"{mass(amount, 'ml', 'l')} de {ing.name}"
     if ing.unit == "una":
         return f"1 {ing.name}"
     if ing.unit == "ud":
@@ -72,7 +106,7 @@ def pantry_amount(name: str, dish: str, servings: int, requested: list) -> str:
         return f"{2 + servings // 3} cucharadas de aceite de oliva"
     if name == "caldo de verduras":
         per = 200 if dish == "arroz" else 250
-        return f"{_mass(per * servings, 'ml', 'l')} de caldo de verduras"
+        return f"{mass(per * servings, 'ml', 'l')} de caldo de verduras"
     if name == "agua":
         return "2 l de agua" if dish in ("pasta", "ensalada") else "100 ml de agua"
     if name == "azúcar":
@@ -86,48 +120,24 @@ def pantry_amount(name: str, dish: str, servings: int, requested: list) -> str:
     return f"1 pizca de {name}"
 
 
-@dataclass
-class Request:
-    dish: Dish
-    ingredients: list  # in the order the person wrote them
-    diet: list
-    servings: int
-    servings_asked: bool
-    quick: bool
-    dish_asked: bool
-    aliases: dict = field(default_factory=dict)  # catalogue name -> the word the cook typed for it
-    dish_name: str = None  # set when the cook asked for a dish by name ("tortilla de patatas")
-    extras: tuple = ()  # what the cook added to a named dish ("... con chorizo")
+def pantry_used(text: str) -> list:
+    """The pantry basics a recipe's steps and tip use, in catalogue order."""
+    found = {m.lower() for m in PANTRY_RE.findall(MASK_RE.sub("#", text))}
+    if SALPIMENTAR_RE.search(text):
+        found.update(("sal", "pimienta negra"))
+    return [p for p in PANTRY if p.name in found]
 
 
-# ---------------------------------------------------------------------------
-# Recipes (responses)
-# ---------------------------------------------------------------------------
-STYLE_TEXT = {
-    "casero": {"meta": "Para {n} · {t} minutos", "intro": "Con esto te sale {dish} muy {rico}.", "tip": "Consejo"},
-    "formal": {"meta": "Raciones: {k} | Tiempo total: {t} minutos", "intro": "Le propongo {dish} {sencillo} y {sabroso}.",
-               "tip": "Recomendación"},
-    "esquema": {"meta": "{n} · {t} min", "intro": "", "tip": "Nota"},
-    "cercano": {"meta": "Sale para {n} y se hace en {t} minutos.", "intro": "¡Vamos a preparar {dish} {riquisimo}!",
-                "tip": "Truco"},
-}
-DIET_NOTE = {"vegetariano": "vegetariana", "vegano": "vegana", "sin gluten": "sin gluten", "sin lactosa": "sin lactosa"}
-
-
-def verb_forms(style: str) -> dict:
-    index = STYLE_INDEX[style]
-    return {key: forms[index] for key, forms in VERBS.items()}
-
-
+# --- Steps: the dish type's phases, filled with the requested ingredients ----
 def phase_active(phase: Phase, present_roles: set) -> bool:
-    for req in phase.requires:
-        if req.startswith("~") and req[1:] in present_roles:
-            return False
-    positive = [r for r in phase.requires if not r.startswith("~")]
-    return not positive or any(r in present_roles for r in positive)
+    """Whether a phase is written: no "~role" it names is present, and one of its other roles is, if any."""
+    absent = [r[1:] for r in phase.requires if r.startswith("~")]
+    needed = [r for r in phase.requires if not r.startswith("~")]
+    return not any(r in present_roles for r in absent) and (not needed or any(r in present_roles for r in needed))
 
 
 def phase_minutes(phase: Phase, items: list, req: Request, rng) -> int:
+    """The {m} of a phase that cooks `items` (see Phase.minutes)."""
     if phase.minutes == "lead":  # head start so that it finishes with the vegetables
         later = [ing.cook for ing in req.ingredients if ing.role in ("tuberculo", "verdura", "aroma")]
         lead = max(ing.cook for ing in items) - max(later + [0])
@@ -136,18 +146,23 @@ def phase_minutes(phase: Phase, items: list, req: Request, rng) -> int:
         longest = max(ing.cook for ing in items)
         return max(2, min(5, longest // 4 if longest > 8 else longest))
     if phase.minutes == "cook":
-        relevant = items or req.ingredients
-        longest = max([ing.cook for ing in relevant] + [0])
-        if not items and req.dish.key == "guiso":
-            longest = max(longest, 20)
-        if not items and req.dish.key in ("sopa", "crema"):
-            longest = max(longest, 15)
-        if not items and req.dish.key == "arroz":
-            longest = max(longest, 18)
+        longest = max([ing.cook for ing in items or req.ingredients] + [0])
+        if not items:
+            longest = max(longest, COOK_MINIMUM.get(req.dish.key, 0))
         return max(longest, 3)
     if phase.minutes:
         return rng.randint(*phase.minutes)
     return 0
+
+
+def with_article(ing: Ingredient, participle: bool = False, juice: bool = False) -> str:
+    """'la cebolla', 'el ajo picado' (participle), 'el zumo del limón' (juice, for what is squeezed)."""
+    text = f"{'el' if ing.name in STRESSED_A else DEFINITE[ing.key]} {ing.name}"
+    if juice and ing.prep == ("exprime",):
+        text = fix_contractions(f"el zumo de {text}")
+    if participle and ing.prep and ing.role in ("aroma", "hierba", "queso", "fruto_seco"):
+        text += " " + agree(PARTICIPLE_OF[ing.prep[-1]], ing)
+    return text
 
 
 def prep_step(req: Request, verbs: dict) -> str:
@@ -159,11 +174,12 @@ def prep_step(req: Request, verbs: dict) -> str:
     sentences = []
     for (prep, tail), items in groups.items():
         verb = " y ".join(verbs[v] for v in prep)
-        sentences.append(capitalize(f"{verb} {join(with_article(i) for i in items)}{tail}."))
+        sentences.append(capitalize(f"{verb} {join(with_article(i) for i in items)}{' ' + tail if tail else ''}."))
     return " ".join(sentences)
 
 
 def build_steps(req: Request, verbs: dict, rng) -> tuple:
+    """(the steps' texts: preparation, then each phase that applies; total minutes, rounded up to 5)."""
     present = {ing.role for ing in req.ingredients}
     steps, minutes, used = [], 0, set()
     first = prep_step(req, verbs)
@@ -172,8 +188,6 @@ def build_steps(req: Request, verbs: dict, rng) -> tuple:
     for phase in req.dish.phases:
         items = [ing for ing in req.ingredients if ing.role in phase.roles and ing.name not in used]
         if phase.roles and not items or not phase_active(phase, present):
-            continue
-        if not phase.roles and not phase_active(phase, present):
             continue
         m = phase_minutes(phase, items, req, rng)
         minutes += m
@@ -189,6 +203,19 @@ def build_steps(req: Request, verbs: dict, rng) -> tuple:
     return steps, int(-(-total // 5) * 5)
 
 
+# --- Title, closing tip, and the whole recipe --------------------------------
+def _list_order(ing: Ingredient):
+    """Main ingredients first in the list, seasonings last."""
+    return (ROLE_RANK[ing.role], ing.name)
+
+
+def dish_request_name(req: Request) -> str:
+    """'tortilla de patatas', 'tortilla de patatas con chorizo', 'lentejas con chorizo y calabaza'."""
+    if not req.extras:
+        return req.dish_name
+    return f"{req.dish_name} {'y' if ' con ' in req.dish_name else 'con'} {join(i.name for i in req.extras)}"
+
+
 def shown_name(req: Request, ing: Ingredient) -> str:
     """The name a title gives an ingredient: the cook's word when it names no other ingredient."""
     alias = req.aliases.get(ing.name)
@@ -198,6 +225,7 @@ def shown_name(req: Request, ing: Ingredient) -> str:
 
 
 def title(req: Request) -> str:
+    """"Pollo al horno con patata", "Guiso de garbanzos, espinacas y tomate", or the dish asked for."""
     if req.dish_name:
         return capitalize(dish_request_name(req))
     anchor = next(ing for ing in req.ingredients if ing.role in req.dish.anchors)
@@ -207,10 +235,8 @@ def title(req: Request) -> str:
     if key in ("arroz", "pasta"):
         head = capitalize(shown_name(req, anchor))
         return f"{head} con {join(others)}" if others else f"{head} al estilo casero"
-    if key == "al_horno":
-        return f"{capitalize(shown_name(req, anchor))} al horno" + (f" con {join(others)}" if others else "")
-    if key == "a_la_plancha":
-        return f"{capitalize(shown_name(req, anchor))} a la plancha" + (f" con {join(others)}" if others else "")
+    if key in ("al_horno", "a_la_plancha"):
+        return f"{capitalize(shown_name(req, anchor))} {DISH_LABEL[key]}" + (f" con {join(others)}" if others else "")
     if key in ("tortilla", "revuelto") and not others:
         return "Tortilla francesa" if key == "tortilla" else "Huevos revueltos"
     head = {"postre": "Copa", "batido": "Batido"}.get(key, capitalize(req.dish.bare))
@@ -220,49 +246,21 @@ def title(req: Request) -> str:
     return f"{head} de {join(main)}"
 
 
-def intro_line(req: Request, style: str) -> str:
-    template = STYLE_TEXT[style]["intro"]
-    if not template:
-        return ""
-    d = req.dish
-    adjectives = {"rico": "ric", "sencillo": "sencill", "sabroso": "sabros", "riquisimo": "riquísim"}
-    ending = "o" if d.gender == "m" else "a"
-    return template.format(dish=d.indef, **{k: v + ending for k, v in adjectives.items()})
-
-
-LEAFY = ("lechuga", "rúcula", "canónigos", "escarola", "endivias", "espinacas")  # tips about leaves
-
-
 def pick_tip(req: Request, rng) -> str:
-    """A closing tip of the dish; tips written "role:text" only fit when that role is present."""
-    present = {ing.role for ing in req.ingredients}
-    if any(ing.name in LEAFY for ing in req.ingredients):
-        present.add("hojas")
-    tips = []
-    for tip in req.dish.tips:
-        role, sep, text = tip.partition(":")
-        if sep and (role in ROLE_DISHES or role == "hojas"):
-            if role in present:
-                tips.append(text)
-        else:
-            tips.append(tip)
-    return rng.choice(tips)
+    """A closing tip of the dish; the dish's leaf tips only when it has salad leaves."""
+    leafy = any(ing.name in LEAFY for ing in req.ingredients)
+    return rng.choice((req.dish.leaf_tips if leafy else ()) + req.dish.tips)
 
 
 def render_response(req: Request, style: str, amounts: dict, rng) -> tuple:
-    verbs = verb_forms(style)
+    """(the recipe's text, its total minutes) for a request written in one style."""
+    wording = STYLES[style]
+    verbs = VERBS[wording["verbs"]]
     steps, total_minutes = build_steps(req, verbs, rng)
     tip = pick_tip(req, rng).format(**verbs)
-    body = " ".join(steps) + " " + tip
-    found = {m.lower() for m in PANTRY_RE.findall(MASK_RE.sub("#", body))}
-    if SALPIMENTAR_RE.search(body):  # "salpimienta" uses both salt and pepper
-        found.update(("sal", "pimienta negra"))
-    pantry_used = [p for p in PANTRY if p.name in found]
-    people = "1 persona" if req.servings == 1 else f"{req.servings} personas"
-    if style == "esquema":
-        people = "1 ración" if req.servings == 1 else f"{req.servings} raciones"
-    lines = [title(req), STYLE_TEXT[style]["meta"].format(n=people, k=req.servings, t=total_minutes)]
-    intro = intro_line(req, style)
+    people = f"1 {wording['serving']}" if req.servings == 1 else f"{req.servings} {wording['servings']}"
+    lines = [title(req), wording["meta"].format(n=people, k=req.servings, t=total_minutes)]
+    intro = wording[f"intro_{req.dish.gender}"].format(dish=req.dish.indef)
     if req.diet:
         diet_note = "Receta " + join(DIET_NOTE[d] for d in req.diet) + "."
         intro = f"{intro} {diet_note}".strip()
@@ -270,26 +268,9 @@ def render_response(req: Request, style: str, amounts: dict, rng) -> tuple:
         lines.append(intro)
     lines += ["", "Ingredientes:"]
     lines += [f"- {quantity_phrase(ing, amounts[ing.name])}" for ing in sorted(req.ingredients, key=_list_order)]
-    lines += [f"- {pantry_amount(p.name, req.dish.key, req.servings, req.ingredients)}" for p in pantry_used]
+    lines += [f"- {pantry_amount(p.name, req.dish.key, req.servings, req.ingredients)}"
+              for p in pantry_used(" ".join(steps) + " " + tip)]
     lines += ["", "Preparación:"]
     lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
-    lines += ["", f"{STYLE_TEXT[style]['tip']}: {capitalize(tip)}"]
-    text = fix_conjunctions(fix_contractions("\n".join(lines)))
-    return text, total_minutes
-
-
-ROLE_ORDER = ["carne", "pescado", "proteina_veg", "arroz", "pasta", "grano", "legumbre", "huevo", "tuberculo",
-              "verdura", "crudo", "aroma", "fruta", "fruta_cruda", "lacteo", "leche", "queso", "chocolate", "conserva", "liquido",
-              "pan", "fruto_seco", "dulce", "especia", "condimento", "hierba"]
-
-
-def _list_order(ing: Ingredient):
-    """Main ingredients first in the list, seasonings last."""
-    return (ROLE_ORDER.index(ing.role) if ing.role in ROLE_ORDER else 99, ing.name)
-
-
-def dish_request_name(req: Request) -> str:
-    """'tortilla de patatas', 'tortilla de patatas con chorizo', 'lentejas con chorizo y calabaza'."""
-    if not req.extras:
-        return req.dish_name
-    return f"{req.dish_name} {'y' if ' con ' in req.dish_name else 'con'} {join(i.name for i in req.extras)}"
+    lines += ["", f"{wording['tip']}: {capitalize(tip)}"]
+    return fix_conjunctions(fix_contractions("\n".join(lines))), total_minutes

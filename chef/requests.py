@@ -1,12 +1,16 @@
-"""chef.requests"""
+"""Reading what a cook typed: the words the catalogue knows (ingredients, their aliases, dishes,
+diets), the unknown ones, and the notes said before a recipe ("No conozco como ingrediente: kale.").
+
+The chat prints request_notes(); the evaluation and the generator's tests read requests with
+read_request(). Words are compared with chef.spanish.fold, singular or plural alike. Pure Python.
+"""
 
 import difflib
 import functools
 import re
-import textwrap
 
-from chef.catalogue import ALIASES, COMMON_ALIASES, DIETS, DISH_NAMES, INGREDIENTS, violates
-from chef.dataset import DIET_PHRASES, DISH_REQUEST_TEMPLATES, INSTRUCTION_TEMPLATES, QUICK_PHRASES
+from chef.catalogue import ALIASES, DATA_DIR, DIET_WORDS, DISH_NAMES, INGREDIENTS, violates
+from chef.dataset import DISH_REQUEST_TEMPLATES, INSTRUCTION_TEMPLATES, QUICK_PHRASES
 from chef.dishes import DISH_LABEL, DISHES
 from chef.recipes import UNIT_FORMS
 from chef.spanish import DEFINITE, ENDINGS, fix_conjunctions, fold, join
@@ -19,41 +23,8 @@ UNKNOWN_REST = " Uso lo demás."
 SPANISH_HINT = (" Escribe los ingredientes en español, por ejemplo: pollo, arroz, pimiento"
                 " (/ingredientes muestra los que conozco).")
 MAX_SHOWN_UNKNOWN = 8  # a pasted paragraph is not listed word by word
-DISH_EXAMPLES = ("tortilla de patatas", "paella", "lentejas con chorizo")  # from generate_dataset.DISH_NAMES
-
-# Words a request may hold that are not ingredients, on top of those the generator itself
-# writes around the ingredients (templates, diet and quick phrases, dish names). Compared
-# without accents or case, singular or plural alike.
-REQUEST_WORDS = """
-hola buenas buenos dias tardes noches gracias porfa favor saludos chef oye mira
-quiero querria quisiera puedes podrias puedo podemos dame dime hazme haz prepara preparame
-cocina cocinar cocino cocinamos hacer hago hacemos preparo preparar preparamos sugiere
-sugiereme sugieres recomienda recomiendas recomiendame ayuda ayudame apetece tengo tenemos
-tienes tiene hay queda quedan quedado sobra sobras sobrado usar uso utilizar aprovechar
-aprovecho busco necesito ideas idea algo alguna alguno algun receta plato comida cena
-cenar comer almuerzo almorzar desayuno desayunar merienda merendar aperitivo entrante
-primero segundo tapa sea quede hecho hecha listo lista
-y e o u ni con de del el la lo los las un una unos unas al a en para por sin que como
-cual cuanto mi mis me te se le les nos su sus este esta estos estas ese esa eso esto es
-son mas muy poco poca mucho mucha solo solamente tambien pero si no ya hoy manana ahora
-luego casa nevera despensa frigo frigorifico congelador bien otra otro otras otros todo
-toda ingrediente usando utilizando junto
-medio media cuarto uno dos tres cuatro cinco seis siete ocho nueve diez once doce docena
-kilo kg g gr grs gramo l litro ml cl mililitro taza vaso lata bote paquete pizca trozo
-unidad rodaja pieza cucharada cucharadita diente rama hoja chorrito chorro punado bolsa
-persona comensal racion gente familia nino adulto amigo invitado pareja
-rapido rapida facil sencillo sencilla simple sano sana saludable ligero ligera rico rica
-casero casera tradicional original diferente nuevo nueva caliente frio fria fresco fresca
-picante dulce salado salada barato barata economico bueno buena mejor especial sabroso
-sabrosa calorias proteina proteico proteica
-minuto hora menos tiempo horno plancha vapor microondas sarten olla cazuela
-asado asada frito frita cocido cocida hervido hervida guisado estofado rebozado relleno
-roto gratinado horneado empanado marinado picado rallado troceado congelado
-soy somos estoy estamos alergico alergica alergia intolerante sienta sientan sobraron sobro
-hey ey holi vale ganas gustaria encantaria aprender ensename explicame
-"""
-DIET_WORDS = {"vegetariana": "vegetariano", "vegana": "vegano", "celiaco": "sin gluten", "celiaca": "sin gluten",
-              "sin carne": "vegetariano", "sin lacteos": "sin lactosa"}  # beside DIETS and DIET_PHRASES
+DIET_NOTE = "Ojo: {clashes}."  # "Ojo: el chorizo no es vegetariano."
+REQUEST_WORDS_FILE = DATA_DIR / "request_words.txt"  # known words that are not ingredients ("hola", "tengo")
 EXCLUDING = ("sin", "ni")  # "sin cebolla": an ingredient left out, not one asked for
 
 
@@ -76,18 +47,29 @@ def tokenize(text):
 
 
 def phrase_key(phrase):
+    """The key of a phrase: the stems of its words."""
     return tuple(key for key, _ in tokenize(phrase))
 
 
-@functools.lru_cache(maxsize=None)
+def known_words():
+    """Stems of the words a request may hold beside its ingredients: data/request_words.txt and
+    the generator's own phrasing (templates, quick phrases, dish types, units)."""
+    lines = REQUEST_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    texts = [*INSTRUCTION_TEMPLATES, *DISH_REQUEST_TEMPLATES, *QUICK_PHRASES, *DISH_LABEL.values(),
+             *(form for pair in UNIT_FORMS.values() for form in pair),
+             *(line for line in lines if not line.startswith("#"))]
+    return {word for text in texts for word, _ in tokenize(text)}  # {ings} and such add a few harmless words
+
+
+@functools.cache
 def vocabulary():
     """(phrases, longest): phrase key -> (kind, value), kind "ing" (catalogue names), "dish",
     "diet" or "word" (known, but not an ingredient); longest is the most words in a phrase.
 
     Earlier kinds win on a shared key: "arroz" is an ingredient before it is a dish type.
     Names that share a key share their families (families only serve to check diets, and a
-    family breaks a diet only when all of it does). Known words: those of the generator's
-    own phrasing, REQUEST_WORDS, and the words inside longer names ("rojo", "ibérico").
+    family breaks a diet only when all of it does). The words inside longer names ("rojo",
+    "ibérico") are known words too.
     """
     phrases = {}
 
@@ -103,24 +85,17 @@ def vocabulary():
         add(alias, "ing", tuple(names))
     for dish in DISH_NAMES:
         add(dish, "dish", dish)
-    for diet in DIETS:
-        add(diet, "diet", diet)
-        for phrase in DIET_PHRASES[diet]:
-            add(phrase, "diet", diet)
     for phrase, diet in DIET_WORDS.items():
         add(phrase, "diet", diet)
     for dish in DISHES.values():  # "un plato de pasta", "receta de pasta": the kind of dish
         for phrase in (dish.indef, dish.indef.split(" ", 1)[1], f"receta de {dish.bare}"):
             add(phrase, "word", None)
-    texts = [*INSTRUCTION_TEMPLATES, *DISH_REQUEST_TEMPLATES, *QUICK_PHRASES, REQUEST_WORDS,
-             *DISH_LABEL.values(), *(f for pair in UNIT_FORMS.values() for f in pair)]
-    # (placeholders such as {ings} add a few harmless words)
-    for word in {w for text in texts for w, _ in tokenize(text)} | {w for k in list(phrases) for w in k}:
+    for word in known_words() | {word for key in list(phrases) for word in key}:
         phrases.setdefault((word,), ("word", None))
     return phrases, max(len(key) for key in phrases)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def one_word_names():
     """Folded one-word ingredient names and aliases -> the name to suggest (with its accents)."""
     names = {}
@@ -157,28 +132,33 @@ def scan(tokens, start, end, dishes=True):
     return found
 
 
+def is_exempt(lower, tokens, first, last, diet_starts):
+    """Whether the ingredient named by tokens[first:last + 1] escapes the diet checks: left out
+    ("sin cebolla", "ni leche"), adapted ("pan sin gluten"), or a kind of dish the generator
+    adapts to any diet ("pasta para celíacos")."""
+    left_out = first > 0 and tokens[first - 1][0] in EXCLUDING
+    adapted = (last + 1 in diet_starts and tokens[last + 1][0] == "sin"
+               and lower[tokens[last][1][1]:tokens[last + 1][1][0]].isspace())
+    shown = lower[tokens[first][1][0]:tokens[last][1][1]]
+    dish_type = phrase_key(shown) in {phrase_key(label) for label in DISH_LABEL.values()}
+    return left_out or adapted or dish_type
+
+
 def read_request(text):
     """What a request asks for, read with the catalogue's words, longest phrases first.
 
-    Returns a dict: "ingredients" as (text as typed, catalogue names, exempt), exempt from
-    diet checks when left out ("sin cebolla", "ni leche"), adapted ("pan sin gluten") or a
-    kind of dish the generator adapts to any diet ("pasta para celíacos"); "dishes";
-    "diets" (no repeats); "unknown" (words as typed, no repeats, numbers and letters ignored).
+    Returns a dict: "ingredients" as (text as typed, catalogue names, exempt from diet checks:
+    see is_exempt); "dishes"; "diets" (no repeats); "unknown" (words as typed, no repeats,
+    numbers and single letters ignored).
     """
-    lower = text.lower()
-    tokens = tokenize(text)
+    lower, tokens = text.lower(), tokenize(text)
     found = scan(tokens, 0, len(tokens))
     diet_starts = {first for kind, _, first, _ in found if kind == "diet"}
-    dish_types = {phrase_key(label) for label in DISH_LABEL.values()}
     reading = {"ingredients": [], "dishes": [], "diets": [], "unknown": []}
     for kind, value, first, last in found:
         shown = lower[tokens[first][1][0]:tokens[last][1][1]]
         if kind == "ing":
-            left_out = first > 0 and tokens[first - 1][0] in EXCLUDING
-            adapted = last + 1 in diet_starts and tokens[last + 1][0] == "sin" and \
-                lower[tokens[last][1][1]:tokens[last + 1][1][0]].isspace()
-            dish_type = phrase_key(shown) in dish_types  # "pasta para celíacos": the generator adapts the dish
-            reading["ingredients"].append((shown, value, left_out or adapted or dish_type))
+            reading["ingredients"].append((shown, value, is_exempt(lower, tokens, first, last, diet_starts)))
         elif kind == "dish":
             reading["dishes"].append(value)
         elif kind == "diet" and value not in reading["diets"]:
@@ -214,53 +194,33 @@ def diet_clash(diet, items):
     return f"{names} {'llevan' if plural else 'lleva'} {diet.split()[-1]}"  # sin gluten / sin lactosa
 
 
-def request_notes(text):
-    """The Spanish lines said before the recipe: unknown words, diets broken by the request itself.
-
-    At most two lines; [] for a request made of known words.
-    """
-    reading = read_request(text)
-    notes = []
+def unknown_note(reading):
+    """'No conozco como ingrediente: kale. Uso lo demás.', with a guess for each typo; None if all is known."""
     unknown = reading["unknown"]
-    if unknown:
-        suggestions = [suggest(word) for word in unknown[:MAX_SHOWN_UNKNOWN]]
-        shown = [SUGGESTION.format(word=word, name=name) if name else word for word, name in zip(unknown, suggestions)]
-        note = UNKNOWN_NOTE.format(words=", ".join(shown) + (", …" if len(unknown) > MAX_SHOWN_UNKNOWN else ""))
-        if reading["ingredients"] or reading["dishes"]:
-            note += UNKNOWN_REST
-        elif not any(suggestions):  # nothing understood and no typo to fix: another language?
-            note += SPANISH_HINT
-        notes.append(note)
+    if not unknown:
+        return None
+    suggestions = [suggest(word) for word in unknown[:MAX_SHOWN_UNKNOWN]]
+    shown = [SUGGESTION.format(word=word, name=name) if name else word for word, name in zip(unknown, suggestions)]
+    note = UNKNOWN_NOTE.format(words=", ".join(shown) + (", …" if len(unknown) > MAX_SHOWN_UNKNOWN else ""))
+    if reading["ingredients"] or reading["dishes"]:
+        return note + UNKNOWN_REST
+    if not any(suggestions):  # nothing understood and no typo to fix: another language?
+        return note + SPANISH_HINT
+    return note
+
+
+def diet_note(reading):
+    """'Ojo: el chorizo no es vegetariano.' for the diets the request itself breaks; None if none."""
     clashes = []
     for diet in reading["diets"]:
         items = [(shown, *gender_number(shown, names)) for shown, names, exempt in reading["ingredients"]
                  if not exempt and all(violates(diet, name) for name in names)]
         if items:
             clashes.append(diet_clash(diet, items))
-    if clashes:
-        notes.append("Ojo: " + "; ".join(clashes) + ".")
-    return notes
+    return DIET_NOTE.format(clashes="; ".join(clashes)) if clashes else None
 
 
-def ingredients_text(width=100):
-    """What /ingredientes shows: the catalogue by category, then the common names and dishes."""
-
-    def paragraph(text, first="", rest=""):
-        # A name is never split over two lines: its spaces are non-breaking while wrapping.
-        return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest,
-                             break_on_hyphens=False).replace("\xa0", " ")
-
-    def names(items):
-        return [item.replace(" ", "\xa0") for item in items]
-
-    by_category = {}
-    for ing in INGREDIENTS.values():
-        by_category.setdefault(ing.category, []).append(ing.name)
-    lines = [f"Conozco {len(INGREDIENTS)} ingredientes:"]
-    for category, members in by_category.items():
-        lines.append(paragraph(", ".join(names(members)), f"  {category}: ", "    "))
-    lines.append(paragraph("También entiendo nombres comunes, en singular o plural y con o sin tildes: "
-                           + join(names(sorted(COMMON_ALIASES))) + "."))
-    *others, last = [f"«{dish}»" for dish in names(DISH_EXAMPLES)]
-    lines.append(paragraph(f"Y platos como {', '.join(others)} o {last}."))
-    return "\n".join(lines)
+def request_notes(text):
+    """The lines said before the recipe: unknown words, then broken diets ([] for a request of known words)."""
+    reading = read_request(text)
+    return [note for note in (unknown_note(reading), diet_note(reading)) if note]

@@ -1,21 +1,31 @@
-"""chef.spanish"""
+"""Spanish for the recipes: articles, agreement, 'y'/'e' and 'o'/'u', lists, numbers.
+
+Also the one text normalizer, fold(), which every comparison of typed text uses (catalogue look-ups,
+reading a request, scoring an answer), and typed_without_accents(), how the generator writes a request
+a cook typed without accents. Used by chef.catalogue, chef.recipes, chef.dataset, chef.requests, chef.metrics.
+"""
 
 import re
 import unicodedata
 
-from chef.dishes import PARTICIPLE_OF
-
 ENDINGS = {("m", "sg"): "o", ("f", "sg"): "a", ("m", "pl"): "os", ("f", "pl"): "as"}
-
-
-# ---------------------------------------------------------------------------
-# Spanish helpers
-# ---------------------------------------------------------------------------
 DEFINITE = {("m", "sg"): "el", ("f", "sg"): "la", ("m", "pl"): "los", ("f", "pl"): "las"}
+INDEFINITE = {("m", "sg"): "un", ("f", "sg"): "una", ("m", "pl"): "unos", ("f", "pl"): "unas"}
 # Feminine nouns starting with a stressed a take "el"/"un" in the singular ("el agua").
 STRESSED_A = ("agua",)
 _Y_BEFORE_I = re.compile(r"\b([yY])(\s+)(?=[hH]?[iIíÍ](?![aeouáéóúAEOUÁÉÓÚ]))")
 _O_BEFORE_O = re.compile(r"\b([oO])(\s+)(?=[hH]?[oOóÓ])")
+
+
+def fold(text: str) -> str:
+    """How typed text is compared: lower case, no accents or other marks (ñ -> n, ü -> u), single spaces."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def typed_without_accents(text: str) -> str:
+    """A text as a cook types it without accents: á -> a (ñ and ü kept), no ¿ or ¡. Not a comparison: see fold."""
+    return text.translate(str.maketrans("áéíóúÁÉÍÓÚ", "aeiouAEIOU")).replace("¿", "").replace("¡", "")
 
 
 def fix_conjunctions(text: str) -> str:
@@ -25,23 +35,16 @@ def fix_conjunctions(text: str) -> str:
 
 
 def fix_contractions(text: str) -> str:
+    """'de el' -> 'del', 'a el' -> 'al'."""
     return re.sub(r"\b([aA]) el\b", r"\1l", re.sub(r"\b([dD])e el\b", r"\1el", text))
 
 
 def agree(stem: str, ing) -> str:
+    """The stem with the ending of the ingredient's gender and number: agree('picad', cebolla) -> 'picada'."""
     return stem + ENDINGS[ing.key]
 
 
-def with_article(ing, participle: bool = False, juice: bool = False) -> str:
-    text = f"{'el' if ing.name in STRESSED_A else DEFINITE[ing.key]} {ing.name}"
-    if juice and ing.prep == ("exprime",):  # after squeezing, what goes in is the juice
-        text = fix_contractions(f"el zumo de {text}")
-    if participle and ing.prep and ing.role in ("aroma", "hierba", "queso", "fruto_seco"):
-        text += " " + agree(PARTICIPLE_OF[ing.prep[-1]], ing)
-    return text
-
-
-def join(items: list) -> str:
+def join(items) -> str:
     """'a', 'a y b', 'a, b y c' (the conjunction is fixed later by fix_conjunctions)."""
     items = list(items)
     if len(items) <= 1:
@@ -53,21 +56,6 @@ def capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def strip_accents(text: str) -> str:
-    return text.translate(str.maketrans("áéíóúÁÉÍÓÚ", "aeiouAEIOU")).replace("¿", "").replace("¡", "")
-
-
 def format_number(value: float) -> str:
+    """2 -> '2', 1.5 -> '1,5' (Spanish decimal comma)."""
     return str(int(value)) if value == int(value) else f"{value:.1f}".replace(".", ",")
-INDEFINITE = {("m", "sg"): "un", ("f", "sg"): "una", ("m", "pl"): "unos", ("f", "pl"): "unas"}
-
-
-# ---------------------------------------------------------------------------
-# Reading the request: words the model does not know, diets the request itself breaks
-# ---------------------------------------------------------------------------
-
-
-def fold(text):
-    """Lower case without accents, ñ or ü: how people type varies, the comparison must not."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))

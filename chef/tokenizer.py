@@ -1,4 +1,8 @@
-"""chef.tokenizer"""
+"""The tokenizer, trained from scratch: byte-level BPE with our special tokens and chat template.
+
+Used by train_from_scratch.py (get_tokenizer), bench/bench_train.py and the tests. The format
+itself (tokens, template) is chef.prompt's; this module only trains and wraps the BPE.
+"""
 
 import json
 import shutil
@@ -11,9 +15,6 @@ from chef.prompt import ASSISTANT_TOKEN, CHAT_TEMPLATE, EOS_TOKEN, PAD_TOKEN, SP
 from chef.training import PRESETS
 
 
-# ---------------------------------------------------------------------------
-# Tokenizer
-# ---------------------------------------------------------------------------
 def train_tokenizer(texts, vocab_size, model_max_length):
     """Byte-level BPE from scratch, set up so llama.cpp's `gpt-2` pre-tokenizer matches it exactly."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -22,11 +23,9 @@ def train_tokenizer(texts, vocab_size, model_max_length):
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        min_frequency=2,
+        vocab_size=vocab_size, min_frequency=2, show_progress=False,
         special_tokens=SPECIAL_TOKENS,  # ids 0..3, fixed order
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),  # all 256 bytes: any text encodes
-        show_progress=False,
     )
     tok.train_from_iterator(texts, trainer)
     return wrap_tokenizer(tok, model_max_length)
@@ -37,12 +36,8 @@ def wrap_tokenizer(tok, model_max_length):
     from transformers import PreTrainedTokenizerFast
 
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        bos_token=EOS_TOKEN,
-        eos_token=EOS_TOKEN,
-        pad_token=PAD_TOKEN,
-        additional_special_tokens=[USER_TOKEN, ASSISTANT_TOKEN],
-        model_max_length=model_max_length,
+        tokenizer_object=tok, bos_token=EOS_TOKEN, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN,
+        additional_special_tokens=[USER_TOKEN, ASSISTANT_TOKEN], model_max_length=model_max_length,
         chat_template=CHAT_TEMPLATE,
         clean_up_tokenization_spaces=False,  # decode must give back the exact text
     )
@@ -72,15 +67,15 @@ def get_tokenizer(args, targs, train_rows, data_sha, log=print):
     with targs.main_process_first(desc="tokenizer"):
         meta_file = tok_dir / "chef_meta.json"
         meta = json.loads(meta_file.read_text()) if meta_file.is_file() else None
-        wanted = {"data_sha256": data_sha, "vocab_size": PRESETS[args.preset]["vocab_size"], "seed": args.seed,
-                  "max_examples": args.max_examples}
+        vocab_size = PRESETS[args.preset]["vocab_size"]
+        wanted = {"data_sha256": data_sha, "vocab_size": vocab_size, "seed": args.seed, "max_examples": args.max_examples}
         if args.resume and meta != wanted:
             raise ChefError(f"--resume: {work_dir} se entrenó con otros datos o ajustes; empieza sin --resume")
         if meta == wanted and (args.resume or not is_main):
             return AutoTokenizer.from_pretrained(tok_dir)
         t0 = time.time()
         texts = tokenizer_texts(train_rows)
-        tokenizer = train_tokenizer(texts, PRESETS[args.preset]["vocab_size"], model_max_length=1 << 30)
+        tokenizer = train_tokenizer(texts, vocab_size, model_max_length=1 << 30)
         check_round_trip(tokenizer, texts[:200] + ["¿Qué tal?  ¡Añade 2½ tazas de piñones!\n\tÑandú"])
         if is_main:
             if not args.resume and work_dir.exists():

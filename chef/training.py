@@ -1,26 +1,25 @@
-"""chef.training"""
+"""Training Chef-Bot: the presets and settings, the data split and encoding, the GPT-2 config,
+the Hugging Face Trainer that keeps the checkpoint with the best greedy answers, the report,
+and a greedy sample of the written model.
+
+Used by train_from_scratch.py (in that order), bench/bench_train.py and the tests. Torch and
+transformers are imported inside the functions, so reading the presets stays instant.
+"""
 
 import math
 import os
+import random
 import sys
 from pathlib import Path
 
 from chef.cli import import_heavy
-from chef.hardware import flops_per_token, hardware_name, peak_flops
-from chef.prompt import (
-    EOS_TOKEN,
-    MODEL_NAME,
-    PAD_TOKEN,
-    REPO_DIR,
-    SAMPLING_DEFAULTS,
-    SPECIAL_TOKENS,
-    format_example,
-    format_prompt,
-)
+from chef.decoding import cap_new_tokens, decode
+from chef.hardware import flops_per_token, hardware_name, mps_available, peak_flops
+from chef.model_folder import load_model
+from chef.prompt import (EOS_TOKEN, MODEL_DIR, MODEL_NAME, PAD_TOKEN, REPO_DIR, SAMPLING_DEFAULTS, SPECIAL_TOKENS,
+                         WORK_DIR, format_example, format_prompt, render_prompt)
 
-# ---------------------------------------------------------------------------
-# Defaults (the full model of the project's specification)
-# ---------------------------------------------------------------------------
+# --- Settings (the full preset is the model of the project's specification) ---
 PRESETS = {
     "full": dict(
         n_layer=6,  # transformer blocks
@@ -33,18 +32,11 @@ PRESETS = {
         max_examples=None,  # use the whole dataset
         evals=10,  # held-out evaluations (and checkpoints) during training
     ),
-    "tiny": dict(  # a toy model for CPU smoke runs and tests (< 1 minute on 2 cores)
-        n_layer=2,
-        n_head=2,
-        n_embd=64,
-        vocab_size=1024,
-        epochs=6,
-        batch_size=16,
-        lr=3e-3,
-        max_examples=240,
-        evals=3,
-    ),
+    # a toy model for CPU smoke runs and tests (< 1 minute on 2 cores)
+    "tiny": dict(n_layer=2, n_head=2, n_embd=64, vocab_size=1024, epochs=6, batch_size=16, lr=3e-3,
+                 max_examples=240, evals=3),
 }
+RUN_FLAGS = ("epochs", "batch_size", "lr", "max_examples")  # flags whose default is the preset's
 SEED = 1234  # data split, tokenizer, weight initialisation and batch order
 HOLDOUT_FRACTION = 0.05  # share of the examples kept out of training to measure generalisation
 WARMUP = 0.02  # fraction of the steps spent warming the learning rate up
@@ -59,13 +51,16 @@ TINY_OUTPUT_DIR = REPO_DIR / "chef-bot-scratch-tiny"  # --preset tiny never repl
 TASK_BATCH_SIZE = {True: 256, False: 64}  # held-out requests answered together (GPU, CPU)
 
 
-# ---------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------
+def default_folders(preset):
+    """(model folder, work folder) a preset writes to: a tiny run never replaces the shipped model."""
+    if preset == "full":
+        return MODEL_DIR, WORK_DIR
+    return TINY_OUTPUT_DIR, WORK_DIR.with_name(WORK_DIR.name + "-tiny")
+
+
+# --- Data: split, tokens, batches --------------------------------------------
 def split_examples(rows, seed, holdout_fraction):
     """Deterministic train / held-out split of the examples."""
-    import random
-
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
     n_hold = max(1, round(len(rows) * holdout_fraction))
@@ -86,6 +81,16 @@ def encode_example(tokenizer, instruction, response):
     n_prompt = len(tokenizer(format_prompt(instruction), add_special_tokens=False)["input_ids"])
     labels = [-100] * n_prompt + ids[n_prompt:]
     return {"input_ids": ids, "labels": labels}
+
+
+def encode_datasets(tokenizer, train_rows, held_rows):
+    """Token ids of both splits; sets the context (n_positions) and gives the longest answer that fits it."""
+    train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
+    held_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in held_rows]
+    tokenizer.model_max_length = context_length(train_ds, held_ds)
+    longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
+    max_new_tokens = cap_new_tokens(SAMPLING_DEFAULTS["max_new_tokens"], tokenizer.model_max_length, longest_prompt)
+    return train_ds, held_ds, max_new_tokens
 
 
 class PadCollator:
@@ -114,9 +119,7 @@ class PadCollator:
         return {"input_ids": ids, "labels": labels}
 
 
-# ---------------------------------------------------------------------------
-# Model
-# ---------------------------------------------------------------------------
+# --- Model -------------------------------------------------------------------
 def build_config(vocab_size, n_positions, preset="full", dropout=DROPOUT, tokenizer=None):
     """The GPT-2 config of a preset: the one place a GPT2Config is built (training, parameter count, benchmarks).
 
@@ -131,19 +134,11 @@ def build_config(vocab_size, n_positions, preset="full", dropout=DROPOUT, tokeni
     sizes = PRESETS[preset]
     eos = token_id(EOS_TOKEN)
     return GPT2Config(
-        vocab_size=vocab_size,
-        n_positions=n_positions,
-        n_embd=sizes["n_embd"],
-        n_layer=sizes["n_layer"],
-        n_head=sizes["n_head"],
+        vocab_size=vocab_size, n_positions=n_positions,
+        n_embd=sizes["n_embd"], n_layer=sizes["n_layer"], n_head=sizes["n_head"],
         activation_function="gelu_pytorch_tanh",  # tanh GELU in one kernel: what llama.cpp computes
-        resid_pdrop=dropout,
-        embd_pdrop=dropout,
-        attn_pdrop=dropout,
-        bos_token_id=eos,
-        eos_token_id=eos,
-        pad_token_id=token_id(PAD_TOKEN),
-        tie_word_embeddings=True,
+        resid_pdrop=dropout, embd_pdrop=dropout, attn_pdrop=dropout,
+        bos_token_id=eos, eos_token_id=eos, pad_token_id=token_id(PAD_TOKEN), tie_word_embeddings=True,
     )
 
 
@@ -169,15 +164,83 @@ def default_parameter_count(vocab_size=None, n_positions=512):
         return count_parameters(GPT2LMHeadModel(config))
 
 
-# ---------------------------------------------------------------------------
-# Choosing the checkpoint by what users get
-# ---------------------------------------------------------------------------
-# Held-out loss bottoms out around epochs 40-60 and then rises, while greedy ingredient recall
-# keeps rising and unrequested ingredients keep falling until epoch 100: loss picks a worse
-# model. So every evaluation also answers the held-out requests greedily and scores them with
-# evaluate.task_metrics; the checkpoint with the best `eval_score` is the one shipped.
-# The held-out loss only breaks ties (a tiny model that never names an ingredient scores 0 throughout):
-# scaled so it can never outweigh one ingredient of one request.
+# --- The run: libraries, schedule, Trainer settings, checkpoints, the Trainer ---
+def load_training_libraries():
+    """Import torch and the Trainer; our own lines say what happens, so transformers' chatter stays out."""
+    import_heavy("transformers.trainer")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def plan_schedule(args, n_train):
+    """Steps of the run. They depend on the number of examples only, not on their tokens, so they
+    are known before the tokenizer exists."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun (checked against TrainingArguments)
+    steps_per_epoch = math.ceil(n_train / (args.batch_size * world))
+    total_steps = math.ceil(steps_per_epoch * args.epochs)
+    return {"world": world, "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
+            "eval_every": max(1, math.ceil(total_steps / PRESETS[args.preset]["evals"])),  # also the checkpoints
+            "log_every": max(1, min(100, total_steps // 50))}
+
+
+def training_kwargs(args, work_dir, cuda, selection="eval_loss"):
+    """TrainingArguments shared by the training run and the benchmark (steps set by the caller)."""
+    import torch
+
+    return dict(
+        output_dir=str(work_dir), per_device_train_batch_size=args.batch_size,
+        per_device_eval_batch_size=args.batch_size, learning_rate=args.lr, num_train_epochs=args.epochs,
+        lr_scheduler_type="cosine", warmup_steps=WARMUP, weight_decay=WEIGHT_DECAY, max_grad_norm=1.0,
+        optim="adamw_torch_fused" if cuda else "adamw_torch",
+        # Without a GPU, say so: then torchrun runs data-parallel CPU processes over gloo.
+        use_cpu=not cuda and not mps_available(),
+        ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
+        bf16=cuda and torch.cuda.is_bf16_supported(), tf32=cuda,
+        eval_strategy="steps", save_strategy="steps", save_total_limit=2,
+        load_best_model_at_end=True, metric_for_best_model=selection, greater_is_better=selection != "eval_loss",
+        prediction_loss_only=True,
+        logging_nan_inf_filter=False,  # the filter syncs the GPU every step
+        train_sampling_strategy="group_by_length",  # similar lengths per batch: little padding
+        report_to="none", seed=args.seed, data_seed=args.seed, dataloader_pin_memory=cuda,
+        disable_tqdm=not sys.stderr.isatty(), remove_unused_columns=False, ddp_find_unused_parameters=False,
+    )
+
+
+def training_arguments(args, schedule, cuda, selection):
+    """The run's TrainingArguments: evaluations (also the checkpoints) and logging at the schedule's steps.
+
+    Built once and early: under torchrun they set up torch.distributed, so that the main process
+    can train the tokenizer while the others wait.
+    """
+    from transformers import TrainingArguments
+
+    targs = TrainingArguments(eval_steps=schedule["eval_every"], save_steps=schedule["eval_every"],
+                              logging_steps=schedule["log_every"],
+                              **training_kwargs(args, Path(args.work_dir), cuda, selection))
+    if max(1, targs.world_size) != schedule["world"]:
+        raise RuntimeError(f"WORLD_SIZE={schedule['world']} pero el Trainer ve {targs.world_size} procesos")
+    return targs
+
+
+def last_complete_checkpoint(work_dir):
+    """Newest checkpoint-N folder with trainer_state.json (written last, so the save finished)."""
+    work_dir = Path(work_dir)
+    if not work_dir.is_dir():
+        return None
+    found = [(int(p.name.split("-")[1]), p) for p in work_dir.glob("checkpoint-*")
+             if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file()]
+    return str(max(found)[1]) if found else None
+
+
+# Choosing the checkpoint by what users get. Held-out loss bottoms out around epochs 40-60 and
+# then rises, while greedy ingredient recall keeps rising and unrequested ingredients keep falling
+# until epoch 100: loss picks a worse model. So every evaluation also answers the held-out requests
+# greedily and scores them with chef.metrics.task_metrics; the checkpoint with the best `eval_score`
+# is the one shipped. The held-out loss only breaks ties (a tiny model that never names an
+# ingredient scores 0 throughout): scaled so it can never outweigh one ingredient of one request.
 SELECTION_METRIC = "eval_selection"
 TIE_BREAK_LOSS_WEIGHT = 1e-5
 EVAL_KEYS = ("eval_loss", "eval_recall_list", "eval_recall_steps", "eval_unrequested_rate", "eval_score")
@@ -208,93 +271,7 @@ def make_trainer(task_requests, task_max_new_tokens, **kwargs):
     return ChefTrainer(**kwargs)
 
 
-# ---------------------------------------------------------------------------
-# Checkpoints and the output folder
-# ---------------------------------------------------------------------------
-def last_complete_checkpoint(work_dir):
-    """Newest checkpoint-N folder with trainer_state.json (written last, so the save finished)."""
-    work_dir = Path(work_dir)
-    if not work_dir.is_dir():
-        return None
-    found = [(int(p.name.split("-")[1]), p) for p in work_dir.glob("checkpoint-*")
-             if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file()]
-    return str(max(found)[1]) if found else None
-
-
-def training_kwargs(args, work_dir, cuda, selection="eval_loss"):
-    """TrainingArguments shared by the training run and the benchmark (steps set by the caller)."""
-    import torch
-
-    return dict(
-        output_dir=str(work_dir),
-        per_device_train_batch_size=args.batch_size,
-        per_device_eval_batch_size=args.batch_size,
-        learning_rate=args.lr,
-        num_train_epochs=args.epochs,
-        lr_scheduler_type="cosine",
-        warmup_steps=WARMUP,
-        weight_decay=WEIGHT_DECAY,
-        max_grad_norm=1.0,
-        optim="adamw_torch_fused" if cuda else "adamw_torch",
-        # Without a GPU, say so: then torchrun runs data-parallel CPU processes over gloo.
-        use_cpu=not cuda and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()),
-        ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
-        bf16=cuda and torch.cuda.is_bf16_supported(),
-        tf32=cuda,
-        eval_strategy="steps",
-        save_strategy="steps",
-        save_total_limit=2,
-        load_best_model_at_end=True,
-        metric_for_best_model=selection,
-        greater_is_better=selection != "eval_loss",
-        prediction_loss_only=True,
-        logging_nan_inf_filter=False,  # the filter syncs the GPU every step
-        train_sampling_strategy="group_by_length",  # similar lengths per batch: little padding
-        report_to="none",
-        seed=args.seed,
-        data_seed=args.seed,
-        dataloader_pin_memory=cuda,
-        disable_tqdm=not sys.stderr.isatty(),
-        remove_unused_columns=False,
-        ddp_find_unused_parameters=False,
-    )
-
-
-def load_training_libraries():
-    """Import torch and the Trainer; our own lines say what happens, so transformers' chatter stays out."""
-    import_heavy("transformers.trainer")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-def plan_schedule(args, n_train):
-    """Steps of the run. They depend on the number of examples only, not on their tokens, so they
-    are known before the tokenizer exists."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))  # processes under torchrun (checked against TrainingArguments)
-    steps_per_epoch = math.ceil(n_train / (args.batch_size * world))
-    total_steps = math.ceil(steps_per_epoch * args.epochs)
-    return {
-        "world": world,
-        "steps_per_epoch": steps_per_epoch,
-        "total_steps": total_steps,
-        "eval_every": max(1, math.ceil(total_steps / PRESETS[args.preset]["evals"])),  # also the checkpoints
-        "log_every": max(1, min(100, total_steps // 50)),
-    }
-
-
-def encode_datasets(tokenizer, train_rows, held_rows):
-    """Token ids of both splits; sets the context (n_positions) and gives the longest answer that fits it."""
-    train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
-    held_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in held_rows]
-    tokenizer.model_max_length = context_length(train_ds, held_ds)
-    longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
-    max_new_tokens = min(SAMPLING_DEFAULTS["max_new_tokens"], tokenizer.model_max_length - longest_prompt)
-    return train_ds, held_ds, max_new_tokens
-
-
+# --- The report and the shipped model ----------------------------------------
 def loss_history(history):
     """Train loss by step, and one entry per evaluation with what was measured then
     (loss and task metrics are logged apart)."""
@@ -331,66 +308,44 @@ def training_report(args, run, config, trainer, result, history, final_eval):
     peak = peak_flops()
     mfu = tokens_per_second * flops_per_token(config, tokens_per_epoch / len(train_ds)) / (peak * world) if peak else None
     return {
-        "model": MODEL_NAME,
-        "preset": args.preset,
+        "model": MODEL_NAME, "preset": args.preset,
         "data": {"file": Path(args.data).name, "sha256": run["data_sha"], "train_examples": len(train_ds),
                  "heldout_examples": len(run["held_ds"]), "tokens_per_epoch": tokens_per_epoch,
                  "longest_example_tokens": max(len(x["input_ids"]) for x in train_ds + run["held_ds"])},
         "architecture": {k: getattr(config, k) for k in ("n_layer", "n_head", "n_embd", "n_positions", "vocab_size")},
-        "parameters": run["n_params"],
-        "epochs": args.epochs,
-        "steps": state.global_step,
-        "batch_size": args.batch_size,
-        "world_size": world,
-        "lr": args.lr,
-        "dropout": args.dropout,
-        "seed": args.seed,
-        "tokens_seen": tokens_seen,
-        "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
-        "train_seconds": round(run["train_seconds"], 1),
-        "resumed_from": checkpoint and Path(checkpoint).name,
-        "tokens_per_second": round(tokens_per_second),
-        "mfu": round(mfu, 4) if mfu else None,
-        "hardware": hardware_name(),
-        "software": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "parameters": run["n_params"], "epochs": args.epochs, "steps": state.global_step,
+        "batch_size": args.batch_size, "world_size": world, "lr": args.lr, "dropout": args.dropout, "seed": args.seed,
+        "tokens_seen": tokens_seen, "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
+        "train_seconds": round(run["train_seconds"], 1), "resumed_from": checkpoint and Path(checkpoint).name,
+        "tokens_per_second": round(tokens_per_second), "mfu": round(mfu, 4) if mfu else None,
+        "hardware": hardware_name(), "software": {"torch": torch.__version__, "transformers": transformers.__version__},
         "final_train_loss": round(result.training_loss, 4),
         "train_loss_history": [{"step": s, "loss": l} for s, l in sorted(train_loss.items())],
-        "evaluations": evaluations,
-        "selection": run["selection"],
+        "evaluations": evaluations, "selection": run["selection"],
         "shipped": {k: round(v, 4) for k, v in final_eval.items() if k in EVAL_KEYS},
-        "best_eval_loss": round(final_eval["eval_loss"], 4),
-        "shipped_step": best_step,
+        "best_eval_loss": round(final_eval["eval_loss"], 4), "shipped_step": best_step,
         "shipped_epoch": round(best_step / run["schedule"]["steps_per_epoch"], 2),
     }
 
 
-def generation_config(config, max_new_tokens):
-    """generation_config.json: the chat's sampling defaults, and the longest answer that fits the context."""
+def ship_model(model, max_new_tokens):
+    """The trained model as it is saved: 16-bit weights, KV cache on, and generation_config.json with
+    the chat's sampling defaults and the longest answer that fits the context."""
+    import torch
     from transformers import GenerationConfig
 
-    return GenerationConfig(
-        eos_token_id=config.eos_token_id,
-        pad_token_id=config.pad_token_id,
-        bos_token_id=config.bos_token_id,
-        do_sample=True,
-        max_new_tokens=max_new_tokens,
-        temperature=SAMPLING_DEFAULTS["temperature"],
-        top_k=SAMPLING_DEFAULTS["top_k"],
-        top_p=SAMPLING_DEFAULTS["top_p"],
-        repetition_penalty=SAMPLING_DEFAULTS["repetition_penalty"],
-    )
+    model = model.to(getattr(torch, SAVE_DTYPE))
+    model.config.dtype = SAVE_DTYPE
+    model.config.use_cache = True  # the Trainer switches the KV cache off; generation needs it
+    ids = {k: getattr(model.config, k) for k in ("eos_token_id", "pad_token_id", "bos_token_id")}
+    sampling = {k: SAMPLING_DEFAULTS[k] for k in ("temperature", "top_k", "top_p", "repetition_penalty")}
+    model.generation_config = GenerationConfig(**ids, do_sample=True, max_new_tokens=max_new_tokens, **sampling)
+    return model
 
 
 def greedy_sample(model_dir, instruction, max_new_tokens, device):
-    """The written model's greedy answer to one request, loaded back as the chat loads it."""
-    import torch
-
-    from chef.model_folder import load_model
-
+    """The written model's greedy answer to one request, loaded back and decoded as the chat does."""
     model, tokenizer = load_model(model_dir, device=device)
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": instruction}],
-                                           add_generation_prompt=True, return_tensors="pt", return_dict=True)
-    with torch.inference_mode():
-        out = model.generate(prompt["input_ids"].to(device), do_sample=False,
-                             max_new_tokens=max_new_tokens, pad_token_id=model.config.pad_token_id)
-    return tokenizer.decode(out[0, prompt["input_ids"].shape[1]:], skip_special_tokens=True)
+    steps = decode(model, [render_prompt(tokenizer, instruction)], max_new_tokens,
+                   eos_token_id=model.config.eos_token_id)
+    return tokenizer.decode([step[0] for step in steps], skip_special_tokens=True)

@@ -22,8 +22,12 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-# One thread keeps the tiny runs predictable on a 2-core machine shared with other work.
-TEST_ENV = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
+# Torch on one thread, in this process and in the scripts the tests run. On 2 shared cores the
+# default (a thread per core) was 12x slower: the committed model's test took 252 s, 21 s on one
+# thread. Set here, before any test module loads, so torch reads it whenever (if ever) it is
+# imported: pure-Python tests never import torch.
+os.environ["OMP_NUM_THREADS"] = "1"
+TEST_ENV = dict(os.environ, TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
 
 # ---------------------------------------------------------------------------
 # The `slow` marker
@@ -46,22 +50,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if is_slow(item):
             item.add_marker(pytest.mark.slow)
-
-
-# ---------------------------------------------------------------------------
-# Threads
-# ---------------------------------------------------------------------------
-@pytest.fixture(scope="session", autouse=True)
-def torch_one_thread():
-    """In-process torch work on one thread, like the scripts the tests run (TEST_ENV), and the
-    setting put back at the end. On 2 shared cores the default (a thread per core) was 12x slower:
-    the committed model's test took 252 s, 21 s on one thread."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def run_script(args, timeout=300, check=True, **kwargs):

@@ -52,7 +52,6 @@ def test_committed_model_configuration():
 
 
 def test_committed_model_uses_every_requested_ingredient():
-
     model, tokenizer = load_model(MODEL_DIR)
     max_new = generation_defaults(MODEL_DIR)["max_new_tokens"]
     failures = []

@@ -1,6 +1,7 @@
-"""Tests of generate_dataset.py: catalogue, aliases and dish names, Spanish grammar, constraints, format,
-determinism, CLI."""
+"""Tests of the dataset generator (generate_dataset.py, chef.dataset and the tables in data/): catalogue,
+aliases and dish names, diets, Spanish grammar, constraints, format, determinism, command line."""
 
+import csv
 import json
 import re
 import subprocess
@@ -9,35 +10,26 @@ from pathlib import Path
 
 import pytest
 
-import generate_dataset as gd
-from chef.catalogue import (
-    ALIASES,
-    DIETS,
-    DISH_NAMES,
-    DISH_RECIPES,
-    INGREDIENTS,
-    NON_PANTRY,
-    WRITTEN_ALIASES,
-    resolve_name,
-    violates,
-)
+from chef.catalogue import (ALIASES, ANNOUNCED_DIETS, CATALOGUE_NAME_RE, DATA_DIR, DIET_NOTE, DIET_PHRASES,
+                            DIET_WORDS, DIETS, DISH_NAMES, DISH_RECIPES, INGREDIENTS, NON_PANTRY, WRITTEN_ALIASES,
+                            resolve_name, violates)
 from chef.dataset import SIZE_WEIGHTS, generate_examples
-from chef.dishes import DISH_LABEL, DISHES, PARTICIPLE_STEMS
+from chef.dishes import DISH_LABEL, DISHES, PARTICIPLE_OF, ROLES
 from chef.files import read_jsonl
 from chef.prompt import SPECIAL_TOKENS
-from chef.spanish import STRESSED_A, fix_conjunctions, strip_accents
-
+from chef.spanish import STRESSED_A, fix_conjunctions, fold, typed_without_accents
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "generate_dataset.py"
+COMMITTED = REPO / "recetas_extended.jsonl"
+DEFAULT_NUM, DEFAULT_SEED = 5000, 42  # a plain run writes the committed file (generate_dataset.py's docstring)
 
 ARTICLES = {"el": ("m", "sg"), "la": ("f", "sg"), "los": ("m", "pl"), "las": ("f", "pl"),
             "un": ("m", "sg"), "una": ("f", "sg"), "unos": ("m", "pl"), "unas": ("f", "pl"),
             "del": ("m", "sg"), "al": ("m", "sg")}
 ENDINGS = {"o": ("m", "sg"), "a": ("f", "sg"), "os": ("m", "pl"), "as": ("f", "pl")}
-NAMES = sorted(INGREDIENTS, key=len, reverse=True)
-# Longest name first, so "pechuga de pollo" wins over any shorter name inside it.
-NAME_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in NAMES) + r")(?!\w)", re.IGNORECASE)
+# Every stem that may follow an ingredient name and must agree with it.
+PARTICIPLE_STEMS = {*PARTICIPLE_OF.values(), *(i.note for i in INGREDIENTS.values() if i.note), "median", "pequeñ"}
 PARTICIPLE_RE = re.compile(r"\s+(" + "|".join(PARTICIPLE_STEMS) + r")(os|as|o|a)\b", re.IGNORECASE)
 PREV_WORD_RE = re.compile(r"(\w+)\s+$")
 
@@ -53,7 +45,7 @@ def examples():
 
 
 def names_in(text):
-    return [m.group(1).lower() for m in NAME_RE.finditer(text)]
+    return [m.group(0).lower() for m in CATALOGUE_NAME_RE.finditer(text)]
 
 
 # How each style reads (tú, usted, infinitive, nosotros): the closing tip's label, and the ending
@@ -121,6 +113,65 @@ def test_conjunction_rules():
     assert fix_conjunctions("pan y hierbabuena") == "pan y hierbabuena"
     assert fix_conjunctions("lima y higos") == "lima e higos"
     assert fix_conjunctions("siete o ocho") == "siete u ocho"
+
+
+# ---------------------------------------------------------------------------
+# The tables in data/
+# ---------------------------------------------------------------------------
+CSV_TABLES = {  # file: (header, the columns that hold "yes" or nothing)
+    "ingredients.csv": (["name", "category", "gender", "number", "role", "unit", "per_person", "grams_per_unit",
+                         "cook", "prep", "prep_tail", "note", "meat", "fish", "animal", "dairy", "gluten", "pantry",
+                         "techniques"], ["meat", "fish", "animal", "dairy", "gluten", "pantry"]),
+    "aliases.csv": (["alias", "common", "ingredients"], ["common"]),
+    "named_dishes.csv": (["names", "gender", "number", "dish_type", "core", "optional"], []),
+    "diets.csv": (["diet", "phrase", "request", "understood", "recipe_note", "announced"],
+                  ["request", "understood", "recipe_note", "announced"]),
+    "roles.csv": (["role", "max_per_dish", "protein", "seasoning", "dish_extra"],
+                  ["protein", "seasoning", "dish_extra"]),
+    "verbs.csv": (["key", "tu", "usted", "infinitive", "nosotros", "participle"], []),
+    "styles.csv": (["style", "verbs", "serving", "servings", "meta", "intro_m", "intro_f", "tip"], []),
+}
+JSON_TABLES = {"dish_types.json": set(DISHES),
+               "request_templates.json": {"ingredient_requests", "dish_requests", "quick"}}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_TABLES))
+def test_csv_table_has_its_header_and_parses(name):
+    header, flags = CSV_TABLES[name]
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == header
+    assert len(rows) > 1 and all(len(row) == len(header) for row in rows), name
+    table = [dict(zip(header, row)) for row in rows[1:]]
+    assert all(row[header[0]] for row in table)  # the first column names the row
+    assert len({row[header[0]] for row in table}) == len(table) or name == "diets.csv"
+    for column in flags:
+        assert {row[column] for row in table} <= {"yes", ""}, (name, column)
+
+
+@pytest.mark.parametrize("name", sorted(JSON_TABLES))
+def test_json_table_parses(name):
+    assert set(json.loads((DATA_DIR / name).read_text(encoding="utf-8"))) == JSON_TABLES[name]
+
+
+def test_every_role_is_in_the_roles_table():
+    assert {ing.role for ing in INGREDIENTS.values()} <= set(ROLES)
+    assert {role for dish in DISHES.values() for phase in dish.phases for role in phase.roles} <= set(ROLES)
+
+
+def test_one_diet_table():
+    assert DIETS == ("vegetariano", "vegano", "sin gluten", "sin lactosa")
+    for diet in DIETS:
+        understood = {phrase for phrase, d in DIET_WORDS.items() if d == diet}
+        assert diet in understood and set(DIET_PHRASES[diet]) <= understood  # what the generator writes is read
+        assert ANNOUNCED_DIETS[diet].search(f"Receta {DIET_NOTE[diet]}.")  # a recipe's own note announces it
+        assert not any(ANNOUNCED_DIETS[other].search(DIET_NOTE[diet]) for other in DIETS if other != diet)
+
+
+def test_fold_is_how_typed_text_is_compared():
+    assert fold("  Ñoquis  con\tCHAMPIÑÓN y pingüino ") == "noquis con champinon y pinguino"
+    assert typed_without_accents("¿Cómo hago ñoquis?") == "Como hago ñoquis?"  # how a cook types: ñ stays
+    assert resolve_name("noquis") == resolve_name("ÑOQUIS") == ("ñoquis",)
 
 
 # ---------------------------------------------------------------------------
@@ -194,6 +245,8 @@ def test_ingredient_list_and_steps_use_every_ingredient(examples):
 
 def test_constraints(examples):
     for ex in examples:
+        head = ex["response"].split("\nIngredientes:")[0]  # a recipe says which diets it follows
+        assert [d for d in DIETS if ANNOUNCED_DIETS[d].search(head)] == ex["diet"], ex["response"]
         for diet in ex["diet"]:
             assert diet in DIETS
             assert not any(violates(diet, n) for n in ex["ingredients"]), ex
@@ -205,18 +258,16 @@ def test_constraints(examples):
 
 def grammar_errors(text):
     errors = []
-    for m in NAME_RE.finditer(text):
-        ing = INGREDIENTS[m.group(1).lower()] if m.group(1).lower() in INGREDIENTS else None
-        if ing is None:
-            continue
+    for m in CATALOGUE_NAME_RE.finditer(text):
+        ing = INGREDIENTS[m.group(0).lower()]
         key = (ing.gender, ing.number)
         prev = PREV_WORD_RE.search(text[max(0, m.start() - 24):m.start()])  # a short window is enough
         expected = ("m", "sg") if ing.name in STRESSED_A else key  # "el agua"
         if prev and prev.group(1).lower() in ARTICLES and ARTICLES[prev.group(1).lower()] != expected:
-            errors.append(f"{prev.group(1)} {m.group(1)}")
+            errors.append(f"{prev.group(1)} {m.group(0)}")
         nxt = PARTICIPLE_RE.match(text, m.end())
         if nxt and ENDINGS[nxt.group(2).lower()] != key:
-            errors.append(f"{m.group(1)} {nxt.group(1)}{nxt.group(2)}")
+            errors.append(f"{m.group(0)} {nxt.group(1)}{nxt.group(2)}")
     for pattern in (r"\bde el\b", r"\ba el\b", r"\by\s+h?[ií](?![aeouáéóú])", r"\bo\s+h?[oó]"):
         errors += re.findall(pattern, text, re.IGNORECASE)
     return errors
@@ -244,13 +295,8 @@ COOK_WORDS = ("pollo", "patatas", "manzanas", "huevo", "tomates", "cebollas", "q
 COOK_DISHES = ("tortilla de patatas", "paella", "paella de marisco", "crema de calabaza", "lentejas con chorizo")
 
 
-def request_text(text):
-    """A request as compared with a word in it: lower case, no accents, single spaces."""
-    return " ".join(strip_accents(text.lower()).split())
-
-
 def says(text, words):
-    return re.search(rf"(?<!\w){re.escape(request_text(words))}(?!\w)", request_text(text)) is not None
+    return re.search(rf"(?<!\w){re.escape(fold(words))}(?!\w)", fold(text)) is not None
 
 
 def alias_errors(row):
@@ -317,14 +363,14 @@ def test_aliases_stand_for_catalogue_names():
     assert set(resolve_name("queso")) >= {"queso rallado", "mozzarella", "queso curado"}
     # Every catalogue name and every written alias can be typed without accents.
     for name in list(INGREDIENTS) + list(WRITTEN_ALIASES):
-        bare = strip_accents(name)
+        bare = typed_without_accents(name)
         assert bare in ALIASES or bare in INGREDIENTS, name
         assert resolve_name(bare) == resolve_name(name), name
 
 
 def test_resolve_name_ignores_case_accents_and_spaces():
     for name in INGREDIENTS:  # a catalogue name stands for itself, however it is typed
-        for typed in (name, name.upper(), strip_accents(name), f"  {name.title()}\t", name.replace(" ", "  ")):
+        for typed in (name, name.upper(), typed_without_accents(name), f"  {name.title()}\t", name.replace(" ", "  ")):
             assert resolve_name(typed) == (name,), typed
     assert resolve_name("  PoLLo ") == resolve_name("pollo")
     assert resolve_name("ATÚN") == resolve_name("atun") == ("atún fresco", "atún en lata")
@@ -401,21 +447,32 @@ def test_same_seed_same_bytes(tmp_path):
 
 
 def test_committed_file_matches_default_run(tmp_path):
-    committed = REPO / "recetas_extended.jsonl"
-    assert committed.is_file(), "falta recetas_extended.jsonl (python generate_dataset.py)"
+    assert COMMITTED.is_file(), "falta recetas_extended.jsonl (python generate_dataset.py)"
     out = tmp_path / "default.jsonl"
     result = run_script("--output", str(out))
     assert result.returncode == 0, result.stderr
-    assert "ejemplos escritos: 5000" in result.stdout
-    assert re.search(r"peticiones con alias .*: \d+ ", result.stdout), result.stdout
-    assert re.search(r"peticiones por nombre de plato: \d+ ", result.stdout), result.stdout
-    assert committed.read_bytes() == out.read_bytes()
-    rows = read_jsonl(committed)
-    assert len(rows) == gd.DEFAULT_NUM
+    assert COMMITTED.read_bytes() == out.read_bytes()
+    assert len(read_jsonl(COMMITTED)) == DEFAULT_NUM
+    # The summary: the path written, then one "what: how many" line per statistic.
+    first, *stats = result.stdout.strip().splitlines()
+    assert str(out) in first and len(stats) >= 10
+    assert all(re.match(r"[^:]+: \S", line) for line in stats), result.stdout
+    assert str(DEFAULT_NUM) in stats[0]
+
+
+def test_committed_file_starts_as_a_regeneration_in_process():
+    """The first examples of a plain run do not depend on how many follow: a quick check of the
+    committed file without the command line."""
+    head = COMMITTED.read_text(encoding="utf-8").splitlines()[:60]
+    assert [json.dumps(ex, ensure_ascii=False) for ex in generate_examples(60, DEFAULT_SEED)] == head
+
+
+def test_same_seed_same_examples_in_process():
+    assert generate_examples(30, 3) == generate_examples(30, 3) != generate_examples(30, 4)
 
 
 def test_committed_file_aliases_and_dish_names():
-    rows = read_jsonl(REPO / "recetas_extended.jsonl")
+    rows = read_jsonl(COMMITTED)
     aliased = [r for r in rows if r["aliases"]]
     named = [r for r in rows if r["dish_name"]]
     assert 0.20 <= len(aliased) / len(rows) <= 0.25
@@ -433,8 +490,7 @@ def test_committed_file_aliases_and_dish_names():
 
 
 def test_committed_file_grammar_and_rules():
-    committed = REPO / "recetas_extended.jsonl"
-    rows = [json.loads(line) for line in committed.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in COMMITTED.read_text(encoding="utf-8").splitlines()]
     assert len({r["instruction"] for r in rows}) == len(rows)
     assert len({r["response"] for r in rows}) == len(rows)
     for row in rows:

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from conftest import REPO, run_script
 
 from chef.cli import ChefError
@@ -168,8 +167,11 @@ FIXED_REQUESTS = [
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def torch_threads():
+    """PyTorch on N_THREADS while this module's models run (requested by the fixtures that load one)."""
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(N_THREADS)
     yield
@@ -177,7 +179,7 @@ def torch_threads():
 
 
 @pytest.fixture(scope="module")
-def hf(tiny_model):
+def hf(tiny_model, torch_threads):
     """(model, tokenizer) in float32 on CPU, as the chat loads them."""
     return load_model(tiny_model)
 
@@ -465,23 +467,30 @@ def test_tokenizer_ids_match(llamas, hf, rows):
 # ---------------------------------------------------------------------------
 
 
-class Fp16TableGelu(torch.nn.Module):
-    """The tanh GELU as ggml's CPU backend computes it: looked up in an fp16 table."""
+def with_ggml_gelu(model):
+    """A copy of the model whose tanh GELU is computed as ggml's CPU backend does: from an fp16 table."""
+    import torch
 
-    def forward(self, x):
-        y = torch.nn.functional.gelu(x.half().float(), approximate="tanh").half().float()
-        return torch.where(x <= -10, torch.zeros_like(x), torch.where(x >= 10, x, y))
+    class Fp16TableGelu(torch.nn.Module):
+        def forward(self, x):
+            y = torch.nn.functional.gelu(x.half().float(), approximate="tanh").half().float()
+            return torch.where(x <= -10, torch.zeros_like(x), torch.where(x >= 10, x, y))
+
+    emulated = copy.deepcopy(model)
+    for block in emulated.transformer.h:
+        block.mlp.act = Fp16TableGelu()
+    return emulated
 
 
 def test_logits_match_pytorch_f32(ggufs, hf, rows):
+    import torch
+
     model, tok = hf
     # F32 KV cache: what is left is the conversion itself and ggml's arithmetic.
     llm = open_llama(ggufs["f32"]["output"], model.config.n_positions, type_k=0, type_v=0)
     texts = [format_example(r["instruction"], r["response"]) for r in rows[:6]]
     worst, worst_emulated = 0.0, 0.0
-    emulated = copy.deepcopy(model)
-    for block in emulated.transformer.h:
-        block.mlp.act = Fp16TableGelu()
+    emulated = with_ggml_gelu(model)
     for text in texts:
         ids = tok(text).input_ids[: model.config.n_positions]
         llm.reset()
@@ -759,7 +768,7 @@ def test_command_line_writes_gguf_and_modelfile(tiny_model, tmp_path):
     modelfile = (tmp_path / "Modelfile").read_text(encoding="utf-8")
     assert "FROM ./chef.gguf" in modelfile and f'PARAMETER stop "{EOS_TOKEN}"' in modelfile
     # Ollama's Go template renders the last request in the training format.
-    assert f'TEMPLATE """{{{{- $last := "" }}}}' in modelfile and format_prompt("{{ $last }}") + '"""' in modelfile
+    assert 'TEMPLATE """{{- $last := "" }}' in modelfile and format_prompt("{{ $last }}") + '"""' in modelfile
     n_ctx = json.loads((tiny_model / "config.json").read_text(encoding="utf-8"))["n_positions"]
     assert f"PARAMETER num_ctx {n_ctx}\n" in modelfile
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Modelfile", "chef.gguf"]
@@ -823,8 +832,8 @@ def heldout_requests(n):
 
 
 @pytest.mark.skipif(not MODEL_DIR.is_dir(), reason=f"{MODEL_DIR.name}/ no existe (entrena con: python train_from_scratch.py)")
-def test_committed_model_greedy_f16(tmp_path):
-    model, tok = load_model(MODEL_DIR)
+def test_committed_model_greedy_f16(committed_hf, tmp_path):
+    model, tok = committed_hf
     summary = convert(MODEL_DIR, tmp_path / "chef-bot-scratch.gguf", "f16")
     n_ctx = model.config.n_positions
     llm = open_llama(summary["output"], n_ctx)
@@ -842,7 +851,8 @@ def test_committed_model_greedy_f16(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def committed_hf():
+def committed_hf(torch_threads):
+    """The shipped model and its tokenizer, as the chat loads them."""
     return load_model(MODEL_DIR)
 
 

@@ -3,6 +3,7 @@ the notes on a request's unknown words and diets, and the generation loop.
 
 The script runs as a subprocess on the tiny model (and under a pseudo-terminal for the
 interactive loop); the generation functions are checked in-process against transformers.
+Reading requests is pure Python: only the tests of the generation loop import torch.
 The committed model's own recipes are checked in test_committed_model.py.
 """
 
@@ -17,22 +18,32 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from conftest import REPO, TEST_ENV, run_script
 
-import inference_scratch as chat
+from chef import chat
 from chef.catalogue import ALIASES, COMMON_ALIASES, DISH_NAMES, INGREDIENTS, resolve_name
-from chef.decoding import generate_tokens, sample_next, stream_text
+from chef.chat import DISH_EXAMPLES, ingredients_text
+from chef.decoding import cap_new_tokens, generate_tokens, sample_next, stream_text
 from chef.dishes import DISH_LABEL
 from chef.model_folder import load_model
 from chef.prompt import ASSISTANT_TOKEN, USER_TOKEN, build_prompt, clean_request, render_prompt
-from chef.requests import DISH_EXAMPLES, MAX_SHOWN_UNKNOWN, SPANISH_HINT, ingredients_text, read_request, request_notes
-
+from chef.requests import (DIET_NOTE, MAX_SHOWN_UNKNOWN, SPANISH_HINT, SUGGESTION, UNKNOWN_NOTE, UNKNOWN_REST,
+                           read_request, request_notes)
 
 SCRIPT = "inference_scratch.py"
 MAX_NEW = 24  # tokens per answer: enough to see a recipe start, fast on the tiny model
 REQUEST = "pechuga de pollo, arroz redondo"
 LONG_REQUEST = ", ".join(["pimiento rojo", "cebolla", "ajo", "tomate"] * 60)  # far past any context
+
+
+def unknown(words, rest=UNKNOWN_REST):
+    """The note on unknown words, as the chat words it."""
+    return UNKNOWN_NOTE.format(words=words) + rest
+
+
+def ojo(clashes):
+    """The note on diets the request breaks: the clashes are the part under test."""
+    return DIET_NOTE.format(clashes=clashes)
 
 
 @pytest.fixture(scope="module")
@@ -78,14 +89,14 @@ def test_piped_lines_blanks_long_input_and_salir(tiny_model, tiny):
     # Two answers, in order, each followed by a blank line; nothing after /salir.
     assert proc.stdout == "".join(expected_answer(*tiny, r) + "\n\n" for r in (REQUEST, LONG_REQUEST))
     assert proc.stderr.count(chat.EMPTY_HINT) == 2
-    assert proc.stderr.count("demasiado larga") == 1
+    assert proc.stderr.count(chat.TOO_LONG.format(budget=tiny[0].config.max_position_embeddings - MAX_NEW)) == 1
     assert "Traceback" not in proc.stderr
 
 
 def test_empty_one_shot_request_is_refused(tiny_model):
     proc = run_script([SCRIPT, "--model", tiny_model, "-p", "   "], check=False, timeout=120)
     assert proc.returncode == 1 and proc.stdout == ""
-    assert "vacía" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and chat.EMPTY_HINT in proc.stderr and "Traceback" not in proc.stderr
 
 
 # ---------------------------------------------------------------------------
@@ -118,19 +129,19 @@ def test_typical_requests_get_no_notes(text):
 
 
 @pytest.mark.parametrize("text, notes", [
-    ("kale, quinoa", ["No conozco como ingrediente: kale. Uso lo demás."]),
-    ("pollo, kale y KALE", ["No conozco como ingrediente: kale. Uso lo demás."]),
-    ("chicken, rice", ["No conozco como ingrediente: chicken, rice." + SPANISH_HINT]),
-    ("asdf qwerty", ["No conozco como ingrediente: asdf, qwerty." + SPANISH_HINT]),
-    ("merlusa con patatas", ["No conozco como ingrediente: merlusa (¿merluza?). Uso lo demás."]),
-    ("garvanzos", ["No conozco como ingrediente: garvanzos (¿garbanzos?)."]),
-    ("vegetariano con chorizo", ["Ojo: el chorizo no es vegetariano."]),
-    ("sin lactosa: pollo, champiñones y nata", ["Ojo: la nata lleva lactosa."]),
-    ("receta vegana con queso y miel", ["Ojo: el queso y la miel no son veganos."]),
-    ("vegetariano: gambas, pollo y bacon", ["Ojo: las gambas, el pollo y el bacon no son vegetarianos."]),
-    ("lentejas con chorizo vegetarianas", ["Ojo: el chorizo no es vegetariano."]),
+    ("kale, quinoa", [unknown("kale")]),
+    ("pollo, kale y KALE", [unknown("kale")]),
+    ("chicken, rice", [unknown("chicken, rice", SPANISH_HINT)]),
+    ("asdf qwerty", [unknown("asdf, qwerty", SPANISH_HINT)]),
+    ("merlusa con patatas", [unknown(SUGGESTION.format(word="merlusa", name="merluza"))]),
+    ("garvanzos", [unknown(SUGGESTION.format(word="garvanzos", name="garbanzos"), "")]),
+    ("vegetariano con chorizo", [ojo("el chorizo no es vegetariano")]),
+    ("sin lactosa: pollo, champiñones y nata", [ojo("la nata lleva lactosa")]),
+    ("receta vegana con queso y miel", [ojo("el queso y la miel no son veganos")]),
+    ("vegetariano: gambas, pollo y bacon", [ojo("las gambas, el pollo y el bacon no son vegetarianos")]),
+    ("lentejas con chorizo vegetarianas", [ojo("el chorizo no es vegetariano")]),
     ("sin gluten y vegano: kale, cuscús y miel",
-     ["No conozco como ingrediente: kale. Uso lo demás.", "Ojo: el cuscús lleva gluten; la miel no es vegana."]),
+     [unknown("kale"), ojo("el cuscús lleva gluten; la miel no es vegana")]),
 ])
 def test_unknown_words_and_diet_clashes_are_named(text, notes):
     assert request_notes(text) == notes
@@ -138,9 +149,7 @@ def test_unknown_words_and_diet_clashes_are_named(text, notes):
 
 def test_a_pasted_paragraph_is_not_listed_word_by_word():
     words = [f"xq{letter}z" for letter in "abcdefghijklmnopqrstuvwx"]
-    (note,) = request_notes(" ".join(words))
-    listed = note.split(": ", 1)[1].split(".", 1)[0]
-    assert listed == ", ".join(words[:MAX_SHOWN_UNKNOWN]) + ", …"
+    assert request_notes(" ".join(words)) == [unknown(", ".join(words[:MAX_SHOWN_UNKNOWN]) + ", …", SPANISH_HINT)]
 
 
 def test_every_name_is_read_as_itself():
@@ -179,7 +188,7 @@ def test_ingredients_text_lists_the_catalogue():
 
 def test_one_shot_names_unknown_words(tiny_model, tiny):
     proc = run_script(greedy_args(tiny_model, "-p", "kale, quinoa"), timeout=120)
-    assert proc.stderr.splitlines()[0] == "No conozco como ingrediente: kale. Uso lo demás.", proc.stderr
+    assert proc.stderr.splitlines()[0] == unknown("kale"), proc.stderr
     assert proc.stdout == expected_answer(*tiny, "kale, quinoa") + "\n"  # answered anyway
 
 
@@ -187,10 +196,10 @@ def test_piped_ingredientes_and_notes(tiny_model, tiny):
     lines = ["/ingredientes", "chicken, rice", "vegetariano con chorizo"]
     proc = run_script(greedy_args(tiny_model), input="\n".join(lines) + "\n", timeout=120)
     assert proc.stdout == "".join(expected_answer(*tiny, r) + "\n\n" for r in lines[1:])  # recipes only
-    said = [line for line in proc.stderr.splitlines() if not line.startswith("[receta cortada")]
+    said = [line for line in proc.stderr.splitlines() if line != chat.CUT_AT_LIMIT.format(limit=MAX_NEW)]
     assert said == [*ingredients_text().splitlines(), *request_notes(lines[1]),
                     *request_notes(lines[2])], proc.stderr
-    assert request_notes(lines[2]) == ["Ojo: el chorizo no es vegetariano."]
+    assert request_notes(lines[2]) == [ojo("el chorizo no es vegetariano")]
 
 
 # ---------------------------------------------------------------------------
@@ -224,16 +233,15 @@ def test_broken_model_folder(tiny_model, tmp_path):
 # ---------------------------------------------------------------------------
 # The real script, with each token slowed down so that Ctrl-C lands in the middle of a recipe.
 SLOW_CHAT = """
-import sys, time
-import inference_scratch as chat
-from chef.cli import run_main
-fast = generate_tokens
+import runpy, time
+import chef.chat
+fast = chef.chat.generate_tokens
 def slow(*args, **kwargs):
     for token in fast(*args, **kwargs):
         time.sleep(0.02)
         yield token
-generate_tokens = slow
-run_main(chat.main)
+chef.chat.generate_tokens = slow
+runpy.run_path("inference_scratch.py", run_name="__main__")
 """
 
 
@@ -339,7 +347,7 @@ def test_chat_session(terminal, tmp_path):
     term.send(REQUEST + "\r")
     answer = term.expect(chat.PROMPT).split(REQUEST, 1)[1]
     assert answer.strip(), "no recipe was written"
-    assert "No conozco" not in answer and "Ojo" not in answer
+    assert unknown("").split(":")[0] not in answer and ojo("").split(":")[0] not in answer
 
     term.send("   \r")
     assert chat.EMPTY_HINT in term.expect(chat.PROMPT)
@@ -351,14 +359,14 @@ def test_chat_session(terminal, tmp_path):
     # An unknown word is named before the recipe, which is written anyway.
     term.send("kale, lentejas\r")
     answer = term.expect(chat.PROMPT).split("kale, lentejas", 1)[1]
-    note = "No conozco como ingrediente: kale. Uso lo demás."
-    assert note in answer and answer.split(note, 1)[1].strip(), answer
+    assert unknown("kale") in answer and answer.split(unknown("kale"), 1)[1].strip(), answer
 
-    # Ctrl-D leaves cleanly.
+    # Ctrl-D leaves cleanly, and the requests are kept in the history file (HOME is tmp_path).
     term.send("\x04")
-    term.expect("¡Buen provecho!")
+    term.expect(chat.GOODBYE)
     assert term.wait_exit() == 0
-    assert "kale, lentejas" in (tmp_path / chat.HISTORY_FILE.name).read_text(encoding="utf-8")
+    history = [path.read_text(encoding="utf-8") for path in tmp_path.iterdir() if path.is_file()]
+    assert any("kale, lentejas" in text for text in history)
 
 
 # Ctrl-C must work however the chat was started: a shell starts background jobs with SIGINT ignored.
@@ -374,13 +382,13 @@ def test_ctrl_c_stops_a_recipe(terminal, sigint):
     while len(term.buffer.strip()) < 3:  # the recipe has started streaming
         term.read_some(30)
     term.send("\x03")
-    assert "[receta interrumpida]" in term.expect(chat.PROMPT)
+    assert chat.STOPPED in term.expect(chat.PROMPT)
 
     # The chat still works, then Ctrl-D leaves cleanly.
     term.send("/ayuda\r")
     term.expect(chat.PROMPT)
     term.send("\x04")
-    term.expect("¡Buen provecho!")
+    term.expect(chat.GOODBYE)
     assert term.wait_exit() == 0
 
 
@@ -390,7 +398,7 @@ def test_ctrl_c_at_the_prompt_exits_cleanly(terminal, sigint):
     term.expect(chat.PROMPT)
     term.wait_until_reading()
     term.send("\x03")
-    output = term.expect("¡Buen provecho!")
+    output = term.expect(chat.GOODBYE)
     assert term.wait_exit() == 0
     assert "Traceback" not in output
 
@@ -399,6 +407,8 @@ def test_ctrl_c_at_the_prompt_exits_cleanly(terminal, sigint):
 # The generation functions, in-process
 # ---------------------------------------------------------------------------
 def test_greedy_loop_matches_transformers_generate(tiny):
+    import torch
+
     model, tokenizer = tiny
     eos = model.config.eos_token_id
     ids, _ = build_prompt(tokenizer, REQUEST, 64)
@@ -410,13 +420,15 @@ def test_greedy_loop_matches_transformers_generate(tiny):
 
 
 def test_seeded_sampling_repeats(tiny):
+    import torch
+
     model, tokenizer = tiny
     ids, _ = build_prompt(tokenizer, REQUEST, 64)
 
     def sample(seed):
         gen = torch.Generator().manual_seed(seed)
         return list(generate_tokens(model, ids, 40, temperature=1.0, top_k=40, top_p=0.9,
-                                         repetition_penalty=1.1, generator=gen))
+                                    repetition_penalty=1.1, generator=gen))
 
     assert sample(3) == sample(3)
     assert len(sample(3)) == 40  # eos_token_id=None never stops early
@@ -429,7 +441,14 @@ def test_generation_stops_at_the_context(tiny):
     assert len(tokens) == 3
 
 
+def test_new_tokens_are_capped_to_the_context():
+    assert cap_new_tokens(448, 512, 100) == 412
+    assert cap_new_tokens(50, 512, 100) == 50
+
+
 def test_sample_next_filters():
+    import torch
+
     logits = torch.tensor([1.0, 3.0, 2.0, -1.0])
     assert sample_next(logits.clone()) == 1  # temperature 0: greedy
     gen = torch.Generator().manual_seed(0)
@@ -456,4 +475,6 @@ def test_long_requests_are_cut_to_the_budget(tiny):
     assert ids[0] == tokenizer.convert_tokens_to_ids(USER_TOKEN)
     assert ids[-1] == tokenizer.convert_tokens_to_ids(ASSISTANT_TOKEN)
     assert build_prompt(tokenizer, REQUEST, 40) == (render_prompt(tokenizer, REQUEST), False)
+    prompt, example = render_prompt(tokenizer, REQUEST), render_prompt(tokenizer, REQUEST, "Una receta.")
+    assert example[:len(prompt)] == prompt and example[-1] == tokenizer.eos_token_id  # the whole example
     assert clean_request(f"  {USER_TOKEN}pollo{ASSISTANT_TOKEN} ") == "pollo"
