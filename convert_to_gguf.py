@@ -8,18 +8,9 @@
 The mapping is llama.cpp's own (convert_hf_to_gguf.py, class GPT2Model), written out in
 chef/gguf_export.py because that converter refuses a tokenizer it has never seen, and ours is
 trained from scratch. Needs numpy, safetensors and gguf; no torch. The file (architecture `gpt2`)
-holds, in this order:
-
-* metadata: `general.*` (name, licence, language, size, file type), the chat's sampling defaults
-  (`general.sampling.*`, which llama-cli and llama-server use when no flag overrides them) and
-  the hyperparameters of config.json (`gpt2.*`);
-* the tokenizer of tokenizer.json: tokens, token types (special tokens are control tokens),
-  merges, pre-tokenizer `gpt-2` (the regex of HF's ByteLevel), end and padding ids, no automatic
-  BOS/EOS, and the chat template (`tokenizer.chat_template`);
-* the tensors, renamed by an explicit map: Conv1D weights transposed, causal-mask buffers and a
-  tied lm_head dropped; any other unmapped or missing tensor is an error naming it. Norms, biases
-  and the position table stay F32 whatever --outtype says; q8_0 falls back to f16 for a matrix
-  whose rows are not a multiple of 32.
+holds the metadata (with the chat's sampling defaults, which llama-cli and llama-server use when
+no flag overrides them), the tokenizer with its chat template, and the tensors; norms, biases and
+the position table stay F32 whatever --outtype says.
 
 The file is written under a temporary name and renamed into place, so a failure leaves nothing
 behind. An Ollama `Modelfile` is written next to it unless --no-modelfile is given. The proof that
@@ -32,6 +23,7 @@ from pathlib import Path
 from chef.cli import make_parser, run_main
 from chef.gguf_export import DEFAULT_OUTTYPE, OUTTYPES, convert
 from chef.prompt import GGUF_FILE, MODEL_DIR
+
 
 def parse_args(argv=None):
     p = make_parser(

@@ -38,12 +38,17 @@ import sys
 import time
 from pathlib import Path
 
+from chef.baselines import nearest_recipe
 from chef.card import hand_table, markdown_table, write_evaluation
+from chef.catalogue import INGREDIENTS
 from chef.cli import check_flag, import_heavy, make_parser, run_main
-from chef.evaluation import check_gguf, read_hand_requests
+from chef.decoding import cap_new_tokens
+from chef.evaluation import (GGUFModel, HFModel, answer_hand, check_gguf, generate_answers, heldout_requests,
+                             ngram_baseline, progress_bar, read_hand_requests, reference_examples, request_records,
+                             score_systems, training_combinations)
 from chef.files import atomic_write_text, check_writable, read_jsonl
-from chef.hardware import hardware_name
-from chef.model_folder import check_model_dir
+from chef.hardware import hardware_name, pick_device
+from chef.model_folder import check_model_dir, generation_defaults
 from chef.prompt import DATA_FILE, MODEL_DIR, MODEL_NAME, REPO_DIR
 
 # --- Defaults ----------------------------------------------------------------
@@ -99,8 +104,6 @@ def parse_args(argv=None):
 
 def decoding_settings(args):
     """Greedy by default; with --temperature the chat's top-k / top-p unless given."""
-    from chef.model_folder import generation_defaults
-
     defaults = generation_defaults(args.model)  # chef.prompt.SAMPLING_DEFAULTS when the folder has none
     return {
         "temperature": args.temperature,
@@ -136,14 +139,6 @@ def main(argv=None):
     t_start = time.time()
     rows, hand_requests = check_inputs(args)
     import_heavy()
-    from chef.baselines import nearest_recipe
-    from chef.catalogue import INGREDIENTS
-    from chef.decoding import cap_new_tokens
-    from chef.evaluation import (GGUFModel, HFModel, answer_hand, generate_answers, heldout_requests, ngram_baseline,
-                                 progress_bar, reference_examples, request_records, score_systems,
-                                 training_combinations)
-    from chef.hardware import pick_device
-
     device = pick_device(args.device) if args.gguf is None else "cpu"
     settings = decoding_settings(args)
 
@@ -198,9 +193,7 @@ def run_info(args, argv, model_name, device, settings, n_requests, n_hand, t_sta
 
 def report(args, info, settings, summaries, records, hand):
     """The JSON of every answer, the tables on screen and, with --card, in the model card.
-
-    hand: the hand-written requests' {"requests": JSON records, "summary": ...}, or None.
-    """
+    hand: answer_hand's {"requests": JSON records, "summary": ...}, or None."""
     headers = {"model": "modelo", "ngram": f"{args.ngram_order}-grama", "retriever": "recuperador",
                "reference": "referencia"}
     table = markdown_table(summaries, headers)

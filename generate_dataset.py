@@ -3,16 +3,13 @@
 Each line of the output is one JSON object (UTF-8, not ASCII-escaped) with the fields
 `instruction`, `response`, `ingredients` (the catalogue names the recipe uses as main
 ingredients), `aliases`, `dish_name`, `dish_type`, `style`, `diet`, `servings` and
-`time_minutes`. Recipes are built from the tables in data/ (ingredients.csv knows each
-ingredient's gender and number, units, dish types and diet flags; dish_types.json the steps
-of each dish type), so the Spanish agrees and the constraints asked for are obeyed. The
-same seed gives the same bytes; the drawing itself is chef.dataset.
+`time_minutes`. Recipes are built from the tables in data/, so the Spanish agrees and the
+constraints asked for are obeyed. The same seed gives the same bytes; the drawing itself is
+chef.dataset.
 
-Cooks do not type catalogue names only. About 22 % of the requests name some ingredients
-by a word of their own ("tengo pollo, arroz y pimiento"): `aliases` maps each such catalogue
-name to that word ({"pechuga de pollo": "pollo"}; {} otherwise), and the recipe writes the
-catalogue name. About 5 % ask for a dish by name ("¿cómo se hace una paella?"): `dish_name`
-holds it (null otherwise).
+About 22 % of the requests name some ingredients by a cook's own word ("tengo pollo, arroz y
+pimiento"): `aliases` maps each such catalogue name to it ({"pechuga de pollo": "pollo"}), and the
+recipe writes the catalogue name. About 5 % ask for a dish by name (`dish_name`, null otherwise).
 
 Usage:
     python generate_dataset.py                      # 5000 examples, seed 42 -> recetas_extended.jsonl

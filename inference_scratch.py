@@ -133,13 +133,6 @@ def chat(chef):
     print(GOODBYE)
 
 
-def answer_lines(chef, lines):
-    """Non-interactive: each line of input is one request, answered in turn."""
-    for line in lines:
-        if not handle_line(chef, line, interactive=False):
-            break
-
-
 # --- Command line ------------------------------------------------------------
 def parse_args(argv=None):
     parser = make_parser(
@@ -188,7 +181,9 @@ def main(argv=None):
     elif interactive:
         chat(chef)
     else:
-        answer_lines(chef, sys.stdin)
+        for line in sys.stdin:  # one request per line, answered in turn
+            if not handle_line(chef, line, interactive=False):
+                break
 
 
 if __name__ == "__main__":

@@ -1,18 +1,16 @@
 """Train Chef-Bot from nothing: our own byte-level BPE tokenizer and a randomly initialised GPT-2.
 
-Data -> tokens -> weights, in order:
+Data -> tokens -> weights, in order (each step a function of chef/training.py or chef/tokenizer.py):
   1. read recetas_extended.jsonl (instruction -> response examples) and hold out 5% (fixed seed);
   2. train a byte-level BPE tokenizer on the training texts, with the special tokens and the
      chat template of chef/prompt.py (so training text, apply_chat_template and the GGUF agree);
   3. build GPT2LMHeadModel(6 layers, 8 heads, 512 dims) with seeded random weights;
-  4. train with the Hugging Face Trainer for 100 epochs, loss on the response tokens only,
-     evaluating the held-out split a few times and checkpointing into a work folder;
-  5. at each evaluation, answer the held-out requests greedily and score what users judge first
-     (requested ingredients used, no unrequested main ingredient); write the best checkpoint by
-     that score to chef-bot-scratch-final/ atomically, with generation_config.json, the
-     tokenizer, training_report.json and a model card;
+  4. train with the Hugging Face Trainer for 100 epochs, loss on the response tokens only; at each
+     evaluation (also a checkpoint) answer the held-out requests greedily and score what users judge
+     first (requested ingredients used, no unrequested main ingredient);
+  5. write the best checkpoint by that score to chef-bot-scratch-final/ atomically, with
+     generation_config.json, the tokenizer, training_report.json and a model card;
   6. print a greedy sample for one held-out instruction.
-Each step is a function of chef/training.py or chef/tokenizer.py; main() below runs them in order.
 
 Commands:
   python train_from_scratch.py                        # full run (needs a GPU: minutes on one H100)
@@ -75,11 +73,8 @@ def parse_args(argv=None):
 
 # --- The stages: data, tokenizer and model, training, the model folder, a sample ---
 def load_data(args):
-    """The train / held-out split, the data's hash and the checkpoint to resume from.
-
-    The folders the run writes are checked here, before torch loads and the run starts (not
-    found out after the whole run).
-    """
+    """The train / held-out split, the data's hash and the checkpoint to resume from. The folders
+    the run writes are checked here, before torch loads, not found out after the whole run."""
     rows = read_jsonl(args.data)
     if args.max_examples:
         rows = rows[: args.max_examples]

@@ -1,10 +1,11 @@
-"""chef.baselines"""
+"""The baselines evaluate.py sets beside the model: a Kneser-Ney n-gram model over the model's
+own tokens (chef.evaluation.ngram_baseline) and the nearest training recipe by ingredients.
+"""
 
 import math
 from collections import Counter, defaultdict
 
 
-# --- Baselines ---------------------------------------------------------------
 class KneserNeyLM:
     """Interpolated Kneser-Ney n-gram model over token ids.
 
@@ -25,9 +26,8 @@ class KneserNeyLM:
             counts[k] = Counter(g[1:] for g in counts[k + 1])
         self.tables, self.discount = {}, {}
         for k, grams in counts.items():
-            n1 = sum(1 for c in grams.values() if c == 1)
-            n2 = sum(1 for c in grams.values() if c == 2)
-            self.discount[k] = n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+            n = Counter(grams.values())  # n[1]: grams seen once, n[2]: twice
+            self.discount[k] = n[1] / (n[1] + 2 * n[2]) if n[1] + n[2] else 0.5
             table = defaultdict(dict)
             for g, c in grams.items():
                 table[g[:-1]][g[-1]] = c
@@ -35,19 +35,20 @@ class KneserNeyLM:
             self.tables[k] = {h: (nxt, sum(nxt.values()), len(nxt)) for h, nxt in table.items()}
         self._vectors = {}
 
-    def _contexts(self, history):
+    def _levels(self, history):
+        """((order, context), next-token counts, total, distinct next tokens, discount) of each
+        order whose context was seen, lowest order first."""
         h = tuple(([self.pad_id] * (self.order - 1) + list(history))[-(self.order - 1):]) if self.order > 1 else ()
-        return [h[len(h) - (k - 1):] if k > 1 else () for k in range(1, self.order + 1)]
+        for k in range(1, self.order + 1):
+            context = h[len(h) - (k - 1):] if k > 1 else ()
+            if context not in self.tables[k]:
+                return  # an unseen context: its longer versions are unseen too
+            yield (k, context), *self.tables[k][context], self.discount[k]
 
     def prob(self, token, history):
         """P(token | last order-1 tokens of history)."""
         p = 1.0 / self.vocab_size
-        for k, h in enumerate(self._contexts(history), 1):
-            entry = self.tables[k].get(h)
-            if entry is None:
-                break  # an unseen context: its longer versions are unseen too
-            nxt, total, distinct = entry
-            d = self.discount[k]
+        for _, nxt, total, distinct, d in self._levels(history):
             p = max(nxt.get(token, 0) - d, 0) / total + d * distinct / total * p
         return p
 
@@ -56,13 +57,7 @@ class KneserNeyLM:
         import numpy as np
 
         p = np.full(self.vocab_size, 1.0 / self.vocab_size)
-        for k, h in enumerate(self._contexts(history), 1):
-            entry = self.tables[k].get(h)
-            if entry is None:
-                break
-            nxt, total, distinct = entry
-            d = self.discount[k]
-            key = (k, h)
+        for key, nxt, total, distinct, d in self._levels(history):
             if key not in self._vectors:
                 self._vectors[key] = (np.fromiter(nxt, dtype=np.int64, count=len(nxt)),
                                       np.maximum(np.fromiter(nxt.values(), dtype=float, count=len(nxt)) - d, 0) / total)

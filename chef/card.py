@@ -95,7 +95,7 @@ def hand_table(summary, header="modelo"):
     return "\n".join(lines)
 
 
-def card_section(table, info, start=CARD_START, end=CARD_END, hand=None):
+def card_section(table, info, start, end, hand=None):
     """The model card's evaluation section (Markdown between the markers), from
     data/evaluation_card.md. `hand`: the hand-written requests' table (hand_table), added below
     the first one when given, with the text of data/evaluation_card_hand.md."""
@@ -115,32 +115,26 @@ def replace_section(text, section, start=CARD_START, end=CARD_END):
 CARD_REQUESTS_RE = re.compile(r"` on (\d+) held-out requests made by")
 
 
-def card_requests(model_dir, start=CARD_START, end=CARD_END):
-    """Requests behind the evaluation the model card shows now (None when it shows none)."""
-    card = Path(model_dir) / "README.md"
-    text = card.read_text(encoding="utf-8") if card.is_file() else ""
+def shown_requests(text, start, end):
+    """Requests behind the evaluation the card's section shows now (None when it shows none)."""
     if start not in text or end not in text:
         return None
     found = CARD_REQUESTS_RE.search(text[text.index(start):text.index(end)])
     return int(found.group(1)) if found else None
 
 
-def update_card(model_dir, section, start=CARD_START, end=CARD_END):
-    card = Path(model_dir) / "README.md"
-    text = card.read_text(encoding="utf-8") if card.is_file() else f"# {MODEL_NAME}\n"
-    atomic_write_text(card, replace_section(text, section, start, end))
-    return card
-
-
 def write_evaluation(model_dir, table, info, hand=None, gguf=False):
     """Write the evaluation into the model card, unless the card shows one of more requests (a
     quick --num 20 never replaces the full one); returns the line to print."""
     start, end = (CARD_START_GGUF, CARD_END_GGUF) if gguf else (CARD_START, CARD_END)
-    shown = card_requests(model_dir, start, end)
+    card = Path(model_dir) / "README.md"
+    text = card.read_text(encoding="utf-8") if card.is_file() else f"# {MODEL_NAME}\n"
+    shown = shown_requests(text, start, end)
     if shown is not None and shown > info["requests"]:
         return (f"no escribo la tarjeta: muestra una evaluación de {shown} peticiones y esta tiene "
                 f"{info['requests']} (usa --num {shown})")
-    return f"tabla escrita en {update_card(model_dir, card_section(table, info, start, end, hand=hand), start, end)}"
+    atomic_write_text(card, replace_section(text, card_section(table, info, start, end, hand), start, end))
+    return f"tabla escrita en {card}"
 
 
 def model_card(report):

@@ -16,7 +16,6 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def read_table(filename: str) -> list:
-    """The rows of a CSV file in data/, as dicts keyed by its header row."""
     with open(DATA_DIR / filename, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
@@ -94,7 +93,6 @@ RULED_OUT = {"vegetariano": ("meat", "fish"), "vegano": ("animal",), "sin gluten
 
 
 def violates(diet: str, ingredient_name: str) -> bool:
-    """True when the ingredient is not allowed under the diet constraint."""
     ing = INGREDIENTS[ingredient_name]
     if diet not in RULED_OUT:
         raise ValueError(f"dieta desconocida: {diet}")
@@ -114,11 +112,10 @@ def _names(cell: str, sep: str = ";") -> tuple:
 # An alias stands for any of its ingredients (a generic word such as "pollo" or "queso" stands
 # for several); a catalogue name is never an alias, it is itself. `common` marks the words cooks
 # type all the time: the generator uses them most.
-def _load_aliases() -> tuple:
-    """({alias: catalogue names}, the set of common aliases)."""
-    rows = read_table("aliases.csv")
-    aliases = {row["alias"]: _names(row["ingredients"]) for row in rows}
-    return aliases, {row["alias"] for row in rows if row["common"] == "yes"}
+_ALIAS_ROWS = read_table("aliases.csv")
+# Hand-written aliases: the words the generator puts in requests.
+WRITTEN_ALIASES = {row["alias"]: _names(row["ingredients"]) for row in _ALIAS_ROWS}
+COMMON_ALIASES = {row["alias"] for row in _ALIAS_ROWS if row["common"] == "yes"}
 
 
 def _with_unaccented_spellings(aliases: dict) -> dict:
@@ -131,8 +128,6 @@ def _with_unaccented_spellings(aliases: dict) -> dict:
     return result
 
 
-# Hand-written aliases: the words the generator puts in requests.
-WRITTEN_ALIASES, COMMON_ALIASES = _load_aliases()
 ALIASES = _with_unaccented_spellings(WRITTEN_ALIASES)
 _RESOLVE = {fold(n): (n,) for n in INGREDIENTS}
 _RESOLVE.update({fold(a): f for a, f in ALIASES.items()})
@@ -153,8 +148,6 @@ def resolve_name(text: str) -> tuple:
 # types really cook are listed: no gazpacho (no dish type makes a cold soup).
 @dataclass(frozen=True)
 class DishRecipe:
-    """How the generator cooks a dish asked for by name."""
-
     name: str
     names: tuple  # every name of the dish ("paella", "paella valenciana")
     gender: str  # of the dish name, for articles in requests ("unas lentejas con chorizo")

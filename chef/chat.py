@@ -79,10 +79,9 @@ class Chef:
 
     def stop_reason(self, prompt_tokens, new_tokens):
         """The line said when a recipe stops before its end token: context full, or token limit."""
-        limit = self.settings["max_new_tokens"]
         if prompt_tokens + new_tokens >= self.context:
             return CUT_BY_CONTEXT.format(context=self.context)
-        return (CUT_AT_CAP if self.capped else CUT_AT_LIMIT).format(limit=limit)
+        return (CUT_AT_CAP if self.capped else CUT_AT_LIMIT).format(limit=self.settings["max_new_tokens"])
 
 
 def ingredients_text(width=100):

@@ -19,11 +19,7 @@ INTERRUPTED = "\ninterrumpido."  # what Ctrl-C prints (on stderr) before exit co
 
 
 def run_main(main) -> None:
-    """Run a script's main(), turning ChefError and Ctrl-C into clean exits.
-
-    Scripts import torch and transformers inside main() (see import_heavy), after checking
-    their arguments, so a bad flag is answered at once.
-    """
+    """Run a script's main(), turning ChefError and Ctrl-C into clean exits."""
     # A shell starts background jobs with SIGINT ignored and Python then leaves it so: Ctrl-C
     # must stop every script however it was started (the chat also stops a recipe with it).
     signal.signal(signal.SIGINT, signal.default_int_handler)

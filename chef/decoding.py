@@ -47,18 +47,6 @@ def _cache_keyword(model):
     return "cache" if "cache" in params else "past_key_values"
 
 
-def pad_left(prompts, pad_id):
-    """(ids, mask) of a batch of prompts padded on the left, so that all end at the last column."""
-    import torch
-
-    width = max(map(len, prompts))
-    ids = torch.full((len(prompts), width), pad_id)
-    mask = torch.zeros((len(prompts), width), dtype=torch.long)
-    for row, p in enumerate(prompts):
-        ids[row, width - len(p):], mask[row, width - len(p):] = torch.tensor(p), 1
-    return ids, mask
-
-
 class Batch:
     """The prompts still running in decode(): their KV cache, attention mask, positions and,
     for the repetition penalty, the token ids each one has seen."""
@@ -68,14 +56,16 @@ class Batch:
         from transformers import DynamicCache
 
         self.model, self.device = model, model.device
-        ids, self.mask = pad_left(prompts, model.config.pad_token_id or 0)
+        width = max(map(len, prompts))  # padded on the left, so that every prompt ends at the last column
+        ids = torch.full((len(prompts), width), model.config.pad_token_id or 0)
+        self.mask = torch.zeros((len(prompts), width), dtype=torch.long)
+        self.seen = torch.zeros((len(prompts), model.config.vocab_size), dtype=torch.bool) if track_seen else None
+        for row, p in enumerate(prompts):
+            ids[row, width - len(p):], self.mask[row, width - len(p):] = torch.tensor(p), 1
+            if track_seen:
+                self.seen[row, p] = True
         self.padded = not bool(self.mask.all())  # a lone prompt needs no mask: the model counts its positions
         self.position = (self.mask.cumsum(-1) - 1).clamp(min=0)  # GPT-2 positions start at each prompt's first token
-        self.seen = None
-        if track_seen:
-            self.seen = torch.zeros((len(prompts), model.config.vocab_size), dtype=torch.bool)
-            for row, p in enumerate(prompts):
-                self.seen[row, p] = True
         self.cache = DynamicCache(config=model.config)  # filled in place by each forward pass
         self.kwargs = {_cache_keyword(model): self.cache, "use_cache": True, "logits_to_keep": 1}
         self.alive = list(range(len(prompts)))  # batch row -> prompt index

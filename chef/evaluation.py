@@ -8,10 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from chef.catalogue import DIETS, INGREDIENTS, violates
+import numpy as np
+
+from chef.baselines import KneserNeyLM
+from chef.catalogue import DIETS, INGREDIENTS, read_table, violates
 from chef.cli import ChefError
-from chef.decoding import cap_new_tokens
+from chef.dataset import generate_examples
+from chef.decoding import cap_new_tokens, decode
 from chef.files import read_jsonl
+from chef.model_folder import load_model
 from chef.metrics import (CopyIndex, find_ingredients, recipe_parts, score_answer, score_hand_answer, summarize,
                           summarize_hand)
 from chef.prompt import MODEL_NAME, format_prompt, render_prompt
@@ -41,8 +46,6 @@ def training_combinations(rows, catalogue):
 def heldout_requests(train_rows, train_combos, num, seed):
     """num new generator requests sharing no instruction (compared folded: capitals, accents and
     spacing do not make it new) and no ingredient combination with training."""
-    from chef.dataset import generate_examples
-
     train_instructions = {fold(r["instruction"]) for r in train_rows}
     asked, picked = num, []
     for _ in range(6):  # ask for more each round: most requests are new, some collide with training
@@ -66,13 +69,7 @@ def heldout_requests(train_rows, train_combos, num, seed):
 # [...]], "must_not": ["nata"], "diet": ["sin lactosa"], "kind": "list"}. A must_use group is one
 # thing the cook asked for, written as the names that count for it (catalogue names and the
 # cook's own word); must_not lists what the request excludes ("sin cebolla").
-HAND_KINDS = {  # `kind` -> how the table names it
-    "list": "lista escueta", "single": "un solo ingrediente", "generic": "nombre genérico (pollo, queso...)",
-    "plural": "plural o singular", "caps": "en MAYÚSCULAS", "accents": "sin tildes", "typo": "con erratas",
-    "quantity": "con cantidades", "diet": "dieta o «sin ...»", "servings": "para N personas",
-    "dessert": "postres y batidos", "long": "lista larga (6-8)", "greeting": "con saludo delante",
-    "dish": "nombre de un plato",
-}
+HAND_KINDS = {row["kind"]: row["label"] for row in read_table("hand_kinds.csv")}  # `kind` -> how the table names it
 
 
 def _strings(value):
@@ -109,8 +106,6 @@ class HFModel:
 
     @classmethod
     def load(cls, model_dir, device):
-        from chef.model_folder import load_model
-
         model, tokenizer = load_model(model_dir, device=device)
         return cls(model, tokenizer, device, f"{MODEL_NAME} ({Path(model_dir).name})")
 
@@ -156,8 +151,6 @@ class HFModel:
         token instead of waiting for the longest one.
         """
         import torch
-
-        from chef.decoding import decode
 
         generator = torch.Generator().manual_seed(seed)  # sampling runs on CPU, as in the chat
         sampling = {key: settings[key] for key in ("max_new_tokens", "temperature", "top_k", "top_p")}
@@ -220,8 +213,6 @@ class GGUFModel:
         return self.encode(self.template.render(messages=messages, add_generation_prompt=response is None))
 
     def response_nll(self, examples, progress):
-        import numpy as np
-
         results = []
         for p, r in examples:
             self.llm.reset()
@@ -283,8 +274,6 @@ def ngram_baseline(model, rows, examples, settings, order, seed):
     """A Kneser-Ney n-gram model trained on the training file, over the model's tokens:
     ([(summed nll, n tokens)] of the reference answers, [(new token ids, reached_end)])."""
     import torch
-
-    from chef.baselines import KneserNeyLM
 
     t0 = time.time()
     train_ids = [model.prompt_ids(r["instruction"], r["response"]) for r in rows]

@@ -31,33 +31,32 @@ def os_error_text(err: OSError, reading: bool = False) -> str:
     return OS_ERRORS.get(err.errno, err.strerror or type(err).__name__)
 
 
-def _temp_file_beside(path: Path):
-    """(fd, name) of a new temporary file in path's folder, made if missing; ChefError if impossible."""
+def _temp_file_beside(path: Path) -> Path:
+    """A new empty temporary file in path's folder, made if missing; ChefError if impossible."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         why = os_error_text(err)
         if err.errno == errno.ENOENT and path.parent.is_dir():  # /proc and the like
             why = "en esa carpeta no se pueden crear ficheros"
         raise ChefError(f"no puedo escribir {path}: {why}") from None
+    os.close(fd)
+    return Path(name)
 
 
 def check_writable(path, folder: bool = False) -> Path:
     """Raise ChefError now, before the slow work, unless `path` can be written at the end.
 
-    A file (or, with folder=True, a folder swapped in beside its old version) needs a
-    writable parent: a temporary file is made there and removed. The parent is created if
-    missing, as the final write would do.
+    A file (or, with folder=True, a folder swapped in beside its old version) needs a writable
+    parent, created if missing as the final write would do: a temporary file is made there and removed.
     """
     path = Path(path)
     if folder and path.exists() and not path.is_dir():
         raise ChefError(f"{path} es un fichero: indica la ruta de una carpeta")
     if not folder and path.is_dir():
         raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
-    fd, tmp = _temp_file_beside(path)
-    os.close(fd)
-    os.unlink(tmp)
+    _temp_file_beside(path).unlink()
     return path
 
 
@@ -65,19 +64,15 @@ def check_writable(path, folder: bool = False) -> Path:
 def replacing(path, folder: bool = False):
     """Yield a temporary path beside `path`; when the block ends without error, it takes path's place.
 
-    The one atomic writer: text files, the GGUF and the model folder all go through it, so a
-    failure or Ctrl-C never leaves half an output (the old one, if any, stays as it was). A
-    folder is swapped in: the old one is renamed aside, the new one renamed in, the old removed.
-    An OSError becomes a ChefError with one Spanish line.
+    So a failure or Ctrl-C never leaves half an output (the old one, if any, stays as it was).
+    A folder is swapped in: the old one renamed aside, the new one renamed in, the old removed.
     """
     path = Path(path).resolve() if folder else Path(path)
     if folder:
         tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
     else:
-        fd, name = _temp_file_beside(path)
-        os.close(fd)
-        tmp = Path(name)
+        tmp = _temp_file_beside(path)
     try:
         yield tmp
         umask = os.umask(0)
@@ -101,7 +96,6 @@ def replacing(path, folder: bool = False):
 
 
 def atomic_write_text(path, text: str) -> None:
-    """Write a UTF-8 text file atomically; a folder at `path` or no permission raise ChefError."""
     if Path(path).is_dir():
         raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
     with replacing(path) as tmp:

@@ -236,12 +236,8 @@ def convert(model_dir=MODEL_DIR, output=GGUF_FILE, outtype: str = DEFAULT_OUTTYP
 # Ollama uses Go templates, not Jinja, so the chat template is restated here: like the
 # GGUF's, it renders only the last user message in the training format. Go templates have
 # no lower-casing function: in Ollama, type the request in lower case for the best answers.
-OLLAMA_TEMPLATE = (
-    '{{- $last := "" }}{{- range .Messages }}{{- if eq .Role "user" }}{{- $last = .Content }}{{- end }}{{- end }}'
-    + USER_TOKEN
-    + " {{ $last }}"
-    + ASSISTANT_TOKEN
-)
+OLLAMA_TEMPLATE = ('{{- $last := "" }}{{- range .Messages }}{{- if eq .Role "user" }}{{- $last = .Content }}'
+                   '{{- end }}{{- end }}' + USER_TOKEN + " {{ $last }}" + ASSISTANT_TOKEN)
 
 
 def modelfile_text(gguf_name: str, src: dict) -> str:

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from chef.catalogue import ANNOUNCED_DIETS, DIETS, whole_words_re
+from chef.catalogue import ANNOUNCED_DIETS, DIETS, DISH_RECIPES, INGREDIENTS, resolve_name, whole_words_re
 from chef.spanish import fold
 
 COPY_CANDIDATES = 10  # training recipes compared word by word when looking for the closest one
@@ -30,31 +30,25 @@ def words(text):
 
 
 def parse_recipe(text):
-    """Split an answer into title, `- ` ingredient lines and numbered steps.
-
-    Returns a dict: title (first line before any section, or None), ingredients (item texts),
-    steps (list of (number, text)), sections (the headers in the order they appear).
-    Lines that fit nowhere (an intro, a closing remark) are kept in `other`.
-    """
+    """Split an answer into its title (first line before any section, or None), `- ` ingredient
+    items, numbered steps, section headers in order, and `other` lines (an intro, a closing remark)."""
     recipe = {"title": None, "ingredients": [], "steps": [], "sections": [], "other": []}
     section = None
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
-        if INGREDIENTS_HEADER.match(line):
-            section = "ingredients"
+        header = "ingredients" if INGREDIENTS_HEADER.match(line) else "steps" if STEPS_HEADER.match(line) else None
+        item, step = ITEM_RE.match(line), STEP_RE.match(line)
+        if header:
+            section = header
             recipe["sections"].append(section)
-        elif STEPS_HEADER.match(line):
-            section = "steps"
-            recipe["sections"].append(section)
-        elif section is None and recipe["title"] is None and not ITEM_RE.match(line) and not STEP_RE.match(line):
+        elif section is None and recipe["title"] is None and not item and not step:
             recipe["title"] = line
-        elif section == "ingredients" and ITEM_RE.match(line):
-            recipe["ingredients"].append(ITEM_RE.match(line).group(1))
-        elif section == "steps" and STEP_RE.match(line):
-            m = STEP_RE.match(line)
-            recipe["steps"].append((int(m.group(1)), m.group(2)))
+        elif section == "ingredients" and item:
+            recipe["ingredients"].append(item.group(1))
+        elif section == "steps" and step:
+            recipe["steps"].append((int(step.group(1)), step.group(2)))
         else:
             recipe["other"].append(line)
     return recipe
@@ -121,8 +115,6 @@ def request_families(request):
     or arroz bomba, ...) plus whatever else the cook named; its optional ingredients are not
     required (see request_allowed). The first name of each family is the one the row holds.
     """
-    from chef.catalogue import DISH_RECIPES, resolve_name
-
     aliases = request.get("aliases") or {}
     dish = DISH_RECIPES.get(request.get("dish_name") or "")
     typed = fold(request.get("instruction", ""))
@@ -143,8 +135,6 @@ def request_families(request):
 def request_allowed(request, families):
     """Catalogue names a recipe may use without counting as unrequested: the requested families,
     and for a dish asked for by name, every ingredient that dish usually takes."""
-    from chef.catalogue import DISH_RECIPES
-
     allowed = {n for f in families for n in f}  # families: request_families(request)
     dish = DISH_RECIPES.get(request.get("dish_name") or "")
     if dish is not None:
@@ -152,16 +142,11 @@ def request_allowed(request, families):
     return allowed
 
 
-def _families(requested):
-    """Families as tuples; a plain catalogue name is a family of one."""
-    return list(dict.fromkeys((f,) if isinstance(f, str) else tuple(f) for f in requested))
-
-
 def ingredient_recall(text, families, catalogue):
     """Share of the requested ingredients named in the `Ingredientes:` list and in the steps.
 
-    `families`: catalogue names, or families of them (see request_families)."""
-    families = _families(families)
+    `families`: catalogue names (a family of one), or families of them (see request_families)."""
+    families = list(dict.fromkeys((f,) if isinstance(f, str) else tuple(f) for f in families))
     if not families:
         return {"recall_list": 1.0, "recall_steps": 1.0, "missing_list": [], "missing_steps": []}
     items, steps = recipe_parts(text)
@@ -207,8 +192,6 @@ def requested_use(text, request, catalogue):
 
 
 # --- Coherence: does a recipe agree with itself? (whatever was asked) --------
-# How a recipe announces a diet (chef.catalogue.ANNOUNCED_DIETS, from data/diets.csv) is
-# looked for in the recipe's head only (see recipe_head).
 COHERENCE_KINDS = ("unlisted", "repeated", "diet_announced")  # see coherence()
 
 
@@ -264,12 +247,8 @@ def broken_announced_diets(text, catalogue, violates):
 
 
 def coherence(text, catalogue, violates):
-    """The ways an answer contradicts itself (a flat dict, JSON-ready).
-
-    Kinds: `unlisted` (steps use a main ingredient the list lacks), `repeated` (an ingredient on
-    two list items, or said twice in the title), `diet_announced` (a diet the recipe announces,
-    broken by its own ingredients). `incoherent` when any of them happens.
-    """
+    """The ways an answer contradicts itself (a flat dict, JSON-ready): the COHERENCE_KINDS found
+    by unlisted_in_steps, repeated_ingredients and broken_announced_diets; `incoherent` if any."""
     unlisted = unlisted_in_steps(text, catalogue)
     repeated = repeated_ingredients(text, catalogue)
     diets = broken_announced_diets(text, catalogue, violates)
@@ -348,8 +327,7 @@ class CopyIndex:
                 ids, weight = self.postings[g]
                 scores[ids] += weight
         top = np.argsort(-scores, kind="stable")[: self.candidates]
-        runs = [(longest_common_run(w, self.docs[i]), -int(i)) for i in top]
-        run, neg_index = max(runs)
+        run, neg_index = max((longest_common_run(w, self.docs[i]), -int(i)) for i in top)
         return -neg_index, run
 
 
@@ -415,8 +393,6 @@ def task_metrics(model, requests, batch_size, max_new_tokens):
     recipes with an unrequested main ingredient, and `score` = mean recall - unrequested share:
     training ships the checkpoint with the highest score. Dropout is off while answering.
     """
-    from chef.catalogue import INGREDIENTS
-
     prompts = [model.prompt_ids(r["instruction"]) for r in requests]
     settings = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "max_new_tokens": max_new_tokens}
     torch_model = getattr(model, "model", None)
@@ -459,9 +435,7 @@ def summarize(scored, texts, losses=None):
     summary.update(coherence_summary(scored))
     if losses:
         nll, tokens = sum(l for l, _ in losses), sum(t for _, t in losses)
-        summary["loss"] = nll / tokens
-        summary["perplexity"] = math.exp(nll / tokens)
-        summary["loss_tokens"] = tokens
+        summary.update(loss=nll / tokens, perplexity=math.exp(nll / tokens), loss_tokens=tokens)
     return summary
 
 

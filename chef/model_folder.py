@@ -18,9 +18,8 @@ from chef.prompt import EOS_TOKEN, MODEL_DIR, SAMPLING_DEFAULTS
 def generation_defaults(model_dir) -> dict:
     """The chat's sampling defaults: the model's generation_config.json, else SAMPLING_DEFAULTS."""
     model_dir = Path(model_dir)
-    saved = {}
-    if (model_dir / "generation_config.json").is_file():
-        saved = read_model_json(model_dir, "generation_config.json")
+    has_file = (model_dir / "generation_config.json").is_file()
+    saved = read_model_json(model_dir, "generation_config.json") if has_file else {}
     for key, value in SAMPLING_DEFAULTS.items():
         kind = int if isinstance(value, int) else (int, float)
         if saved.get(key) is not None and (isinstance(saved[key], bool) or not isinstance(saved[key], kind)):
@@ -119,11 +118,8 @@ def check_safetensors(model_dir, config: dict) -> None:
 
 
 def check_model_dir(model_dir) -> Path:
-    """Raise ChefError unless model_dir holds a complete model folder whose files can be read.
-
-    Each file is checked for what it must be (valid JSON with the keys we need, a complete
-    safetensors file), so an error names the file at fault, not what transformers trips on.
-    """
+    """Raise ChefError unless model_dir holds a complete model folder: each file is checked for what it
+    must be (JSON with the keys we need, a whole safetensors file), so the error names the file at fault."""
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise ChefError(f"no encuentro la carpeta del modelo {model_dir} ({HOW_TO_TRAIN})")
@@ -140,13 +136,9 @@ def check_model_dir(model_dir) -> Path:
     return model_dir
 
 
-def load_model(model_dir=MODEL_DIR, device: str = "cpu", dtype=None):
-    """Load (model, tokenizer) from a folder written by train_from_scratch.py.
-
-    Weights are loaded in float32 on CPU (they may be stored in 16 bits) and in the
-    stored dtype elsewhere, unless dtype is given. Raises ChefError with one line on a
-    missing or broken folder, or when tokenizer and model disagree.
-    """
+def load_model(model_dir=MODEL_DIR, device: str = "cpu"):
+    """(model, tokenizer) of a folder written by train_from_scratch.py: float32 on CPU (the weights may be
+    stored in 16 bits), the stored dtype elsewhere; ChefError if tokenizer and model disagree."""
     model_dir = check_model_dir(model_dir)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -158,17 +150,15 @@ def load_model(model_dir=MODEL_DIR, device: str = "cpu", dtype=None):
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
     except Exception as err:  # noqa: BLE001 - any failure here means a broken folder
         raise ChefError(f"no puedo leer el tokenizador de {model_dir}: {str(err).splitlines()[0]}") from None
-    if dtype is None:
-        dtype = torch.float32 if device == "cpu" else "auto"
     try:
+        dtype = torch.float32 if device == "cpu" else "auto"
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
     except Exception as err:  # noqa: BLE001
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ChefError(f"no puedo cargar el modelo de {model_dir}: {first} ({HOW_TO_TRAIN})") from None
     if len(tokenizer) != model.config.vocab_size:
-        raise ChefError(
-            f"{model_dir}: el tokenizador tiene {len(tokenizer)} tokens y el modelo {model.config.vocab_size}"
-        )
+        raise ChefError(f"{model_dir}: el tokenizador tiene {len(tokenizer)} tokens y el modelo "
+                        f"{model.config.vocab_size}")
     if tokenizer.convert_tokens_to_ids(EOS_TOKEN) != model.config.eos_token_id:
         raise ChefError(f"{model_dir}: el token de fin del tokenizador no coincide con el del modelo")
     model.to(device).eval()
@@ -181,6 +171,6 @@ def write_model_folder(output_dir, model, tokenizer, report, card):
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         model.generation_config.save_pretrained(tmp)
-        report_text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-        (tmp / "training_report.json").write_text(report_text, encoding="utf-8", newline="\n")
+        (tmp / "training_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8", newline="\n")
         (tmp / "README.md").write_text(card, encoding="utf-8", newline="\n")

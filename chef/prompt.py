@@ -38,14 +38,9 @@ LOWER_CASE_MAP = {c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZÁÉÍÓÚÜ�
 _LOWER_TABLE = str.maketrans(LOWER_CASE_MAP)
 
 
-def normalize_request(text: str) -> str:
-    """The request as the model reads it: ASCII and Spanish capitals lower-cased, nothing else."""
-    return text.translate(_LOWER_TABLE)
-
-
 def format_prompt(instruction: str) -> str:
     """The text the model sees before it writes a recipe."""
-    return f"{USER_TOKEN} {normalize_request(instruction)}{ASSISTANT_TOKEN}"
+    return f"{USER_TOKEN} {instruction.translate(_LOWER_TABLE)}{ASSISTANT_TOKEN}"
 
 
 def format_example(instruction: str, response: str) -> str:

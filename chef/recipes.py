@@ -21,7 +21,7 @@ ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}  # the order of the 
 SEASONING_ROLES = roles_with("seasoning")  # kept out of titles
 # A phase that cooks "everything" lasts at least this long in these dish types.
 COOK_MINIMUM = {"guiso": 20, "sopa": 15, "crema": 15, "arroz": 18}
-LEAFY = ("lechuga", "rúcula", "canónigos", "escarola", "endivias", "espinacas")  # the dish's leaf tips fit
+LEAFY = ("lechuga", "rúcula", "canónigos", "escarola", "endivias", "espinacas")  # salad leaves: leaf tips fit
 # Pantry basics a recipe uses are found in its text; names that contain one ("vinagre balsámico")
 # are masked first, and "salpimienta" uses both salt and pepper.
 PANTRY_RE = whole_words_re(p.name for p in PANTRY)
@@ -229,8 +229,8 @@ def title(req: Request) -> str:
     if req.dish_name:
         return capitalize(dish_request_name(req))
     anchor = next(ing for ing in req.ingredients if ing.role in req.dish.anchors)
-    others = [shown_name(req, i) for i in sorted(req.ingredients, key=_list_order)
-              if i is not anchor and i.role not in SEASONING_ROLES][:2]
+    ordered = sorted(req.ingredients, key=_list_order)
+    others = [shown_name(req, i) for i in ordered if i is not anchor and i.role not in SEASONING_ROLES][:2]
     key = req.dish.key
     if key in ("arroz", "pasta"):
         head = capitalize(shown_name(req, anchor))
@@ -240,16 +240,9 @@ def title(req: Request) -> str:
     if key in ("tortilla", "revuelto") and not others:
         return "Tortilla francesa" if key == "tortilla" else "Huevos revueltos"
     head = {"postre": "Copa", "batido": "Batido"}.get(key, capitalize(req.dish.bare))
-    ordered = sorted(req.ingredients, key=_list_order)
     main = ([shown_name(req, i) for i in ordered if i.role not in SEASONING_ROLES][:3]
             or [shown_name(req, i) for i in ordered][:3])
     return f"{head} de {join(main)}"
-
-
-def pick_tip(req: Request, rng) -> str:
-    """A closing tip of the dish; the dish's leaf tips only when it has salad leaves."""
-    leafy = any(ing.name in LEAFY for ing in req.ingredients)
-    return rng.choice((req.dish.leaf_tips if leafy else ()) + req.dish.tips)
 
 
 def render_response(req: Request, style: str, amounts: dict, rng) -> tuple:
@@ -257,7 +250,8 @@ def render_response(req: Request, style: str, amounts: dict, rng) -> tuple:
     wording = STYLES[style]
     verbs = VERBS[wording["verbs"]]
     steps, total_minutes = build_steps(req, verbs, rng)
-    tip = pick_tip(req, rng).format(**verbs)
+    leafy = any(ing.name in LEAFY for ing in req.ingredients)
+    tip = rng.choice((req.dish.leaf_tips if leafy else ()) + req.dish.tips).format(**verbs)
     people = f"1 {wording['serving']}" if req.servings == 1 else f"{req.servings} {wording['servings']}"
     lines = [title(req), wording["meta"].format(n=people, k=req.servings, t=total_minutes)]
     intro = wording[f"intro_{req.dish.gender}"].format(dish=req.dish.indef)

@@ -16,8 +16,10 @@ from chef.training import PRESETS
 
 
 def train_tokenizer(texts, vocab_size, model_max_length):
-    """Byte-level BPE from scratch, set up so llama.cpp's `gpt-2` pre-tokenizer matches it exactly."""
+    """Byte-level BPE from scratch, set up so llama.cpp's `gpt-2` pre-tokenizer matches it exactly, as a
+    transformers tokenizer carrying our special tokens and chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
@@ -28,13 +30,6 @@ def train_tokenizer(texts, vocab_size, model_max_length):
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),  # all 256 bytes: any text encodes
     )
     tok.train_from_iterator(texts, trainer)
-    return wrap_tokenizer(tok, model_max_length)
-
-
-def wrap_tokenizer(tok, model_max_length):
-    """A transformers tokenizer carrying our special tokens and chat template."""
-    from transformers import PreTrainedTokenizerFast
-
     return PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token=EOS_TOKEN, eos_token=EOS_TOKEN, pad_token=PAD_TOKEN,
         additional_special_tokens=[USER_TOKEN, ASSISTANT_TOKEN], model_max_length=model_max_length,
@@ -44,7 +39,6 @@ def wrap_tokenizer(tok, model_max_length):
 
 
 def check_round_trip(tokenizer, texts):
-    """The tokenizer must give back exactly the text it was given."""
     for text in texts:
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         back = tokenizer.decode(ids)
@@ -53,7 +47,6 @@ def check_round_trip(tokenizer, texts):
 
 
 def tokenizer_texts(rows):
-    """The texts the tokenizer is trained on: every instruction and response."""
     return [t for r in rows for t in (r["instruction"], r["response"])]
 
 

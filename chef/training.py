@@ -121,11 +121,8 @@ class PadCollator:
 
 # --- Model -------------------------------------------------------------------
 def build_config(vocab_size, n_positions, preset="full", dropout=DROPOUT, tokenizer=None):
-    """The GPT-2 config of a preset: the one place a GPT2Config is built (training, parameter count, benchmarks).
-
-    EOS and PAD ids come from the tokenizer when given, else from their places in SPECIAL_TOKENS
-    (the order the tokenizer is trained with).
-    """
+    """The GPT-2 config of a preset, the one place a GPT2Config is built. EOS and PAD ids come from the
+    tokenizer when given, else from their places in SPECIAL_TOKENS (the order the tokenizer is trained with)."""
     from transformers import GPT2Config
 
     def token_id(token):
@@ -211,10 +208,8 @@ def training_kwargs(args, work_dir, cuda, selection="eval_loss"):
 
 def training_arguments(args, schedule, cuda, selection):
     """The run's TrainingArguments: evaluations (also the checkpoints) and logging at the schedule's steps.
-
-    Built once and early: under torchrun they set up torch.distributed, so that the main process
-    can train the tokenizer while the others wait.
-    """
+    Built early: under torchrun they set up torch.distributed, so the main process can train the tokenizer
+    while the others wait."""
     from transformers import TrainingArguments
 
     targs = TrainingArguments(eval_steps=schedule["eval_every"], save_steps=schedule["eval_every"],
@@ -227,10 +222,7 @@ def training_arguments(args, schedule, cuda, selection):
 
 def last_complete_checkpoint(work_dir):
     """Newest checkpoint-N folder with trainer_state.json (written last, so the save finished)."""
-    work_dir = Path(work_dir)
-    if not work_dir.is_dir():
-        return None
-    found = [(int(p.name.split("-")[1]), p) for p in work_dir.glob("checkpoint-*")
+    found = [(int(p.name.split("-")[1]), p) for p in Path(work_dir).glob("checkpoint-*")
              if p.name.split("-")[1].isdigit() and (p / "trainer_state.json").is_file()]
     return str(max(found)[1]) if found else None
 
@@ -287,11 +279,8 @@ def loss_history(history):
 
 
 def training_report(args, run, config, trainer, result, history, final_eval):
-    """training_report.json: data, architecture, schedule, speed, loss history and the shipped checkpoint.
-
-    `run` holds what main measured: data_sha, train_ds, held_ds, n_params, schedule, selection,
-    checkpoint (resumed from, or None) and train_seconds.
-    """
+    """training_report.json: data, architecture, schedule, speed, loss history and the shipped checkpoint
+    (`run`: what main measured, its checkpoint the one resumed from, or None)."""
     import torch
     import transformers
 
