@@ -22,12 +22,12 @@ chef.chat.Chef writes the recipe with chef.decoding's loop over the model's KV c
 import sys
 from pathlib import Path
 
-from chef.chat import BANNER, EMPTY_HINT, GOODBYE, HELP, PROMPT, STOPPED, UNKNOWN_COMMAND, Chef, ingredients_text
+from chef.chat import BANNER, EMPTY_HINT, GOODBYE, HELP, NO_WORDS_HINT, PROMPT, STOPPED, UNKNOWN_COMMAND, Chef, ingredients_text
 from chef.cli import ChefError, import_heavy, make_parser, notice, run_main
 from chef.hardware import pick_device
 from chef.model_folder import check_model_dir, generation_defaults, load_model
 from chef.prompt import MODEL_DIR, MODEL_NAME, clean_request
-from chef.requests import request_notes
+from chef.requests import has_words, request_notes
 
 # --- Defaults ----------------------------------------------------------------
 DEVICE = "auto"  # CUDA, then MPS, then CPU
@@ -79,6 +79,9 @@ def handle_line(chef, line, interactive):
             notice(ingredients_text())
         else:
             notice(UNKNOWN_COMMAND.format(command=command))
+        return True
+    if not has_words(text):  # "🍗🍚", "???", "123": the model would invent a recipe
+        notice(NO_WORDS_HINT.format(request=text))
         return True
     try:
         say_notes(text)
@@ -165,6 +168,8 @@ def main(argv=None):
     request = None if args.prompt is None else clean_request(args.prompt)
     if request == "":
         raise ChefError(f"la petición de -p está vacía. {EMPTY_HINT}")
+    if request is not None and not has_words(request):
+        raise ChefError(NO_WORDS_HINT.format(request=request))
     if args.device not in DEVICES and not args.device.startswith("cuda:"):
         raise ChefError(f"--device {args.device}: usa {', '.join(DEVICES)}")
     check_model_dir(args.model)  # a missing or broken folder is said before torch loads (seconds)

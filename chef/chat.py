@@ -28,6 +28,7 @@ escribe una receta con ellos. También puedes pedirla con tus palabras («algo r
   Ctrl-C          mientras escribe una receta, la detiene y vuelve aquí
 Flechas arriba/abajo: peticiones anteriores."""
 EMPTY_HINT = f"Escribe algunos ingredientes, por ejemplo: {EXAMPLE} (o /ayuda)."
+NO_WORDS_HINT = f"No veo ningún ingrediente en «{{request}}»: escríbelos con palabras, por ejemplo: {EXAMPLE}."
 UNKNOWN_COMMAND = "No conozco el comando {command}. Escribe /ayuda para ver los que hay."
 STOPPED = "[receta interrumpida]"  # Ctrl-C during a recipe
 GOODBYE = "¡Buen provecho!"

@@ -220,6 +220,11 @@ def diet_note(reading):
     return DIET_NOTE.format(clashes="; ".join(clashes)) if clashes else None
 
 
+def has_words(text):
+    """False for a request with no letters at all (emoji, punctuation, numbers): nothing to cook from."""
+    return any(c.isalpha() for c in text)
+
+
 def request_notes(text):
     """The lines said before the recipe: unknown words, then broken diets ([] for a request of known words)."""
     reading = read_request(text)

@@ -27,8 +27,10 @@ from chef.decoding import cap_new_tokens, generate_tokens, sample_next, stream_t
 from chef.dishes import DISH_LABEL
 from chef.model_folder import load_model
 from chef.prompt import ASSISTANT_TOKEN, USER_TOKEN, build_prompt, clean_request, render_prompt
+from chef.files import read_jsonl
+from chef.prompt import DATA_FILE
 from chef.requests import (DIET_NOTE, MAX_SHOWN_UNKNOWN, SPANISH_HINT, SUGGESTION, UNKNOWN_NOTE, UNKNOWN_REST,
-                           read_request, request_notes)
+                           has_words, read_request, request_notes)
 
 SCRIPT = "inference_scratch.py"
 MAX_NEW = 24  # tokens per answer: enough to see a recipe start, fast on the tiny model
@@ -190,6 +192,28 @@ def test_one_shot_names_unknown_words(tiny_model, tiny):
     proc = run_script(greedy_args(tiny_model, "-p", "kale, quinoa"), timeout=120)
     assert proc.stderr.splitlines()[0] == unknown("kale"), proc.stderr
     assert proc.stdout == expected_answer(*tiny, "kale, quinoa") + "\n"  # answered anyway
+
+
+NO_WORDS = ["🍗🍚", "???", "...", "123", "¡¡!! 🙂 42"]  # nothing to cook from
+
+
+@pytest.mark.parametrize("text", NO_WORDS)
+def test_a_request_without_words_gets_the_hint(text):
+    """Emoji, punctuation or numbers only: one Spanish line, exit 1, before any model loads."""
+    proc = run_script([SCRIPT, "-p", text], check=False, timeout=120)
+    assert_one_line_error(proc, chat.NO_WORDS_HINT.format(request=text))
+
+
+def test_every_training_request_has_words():
+    """No false alarm: every request of the committed dataset is answered."""
+    assert all(has_words(row["instruction"]) for row in read_jsonl(DATA_FILE))
+    assert not any(has_words(text) for text in NO_WORDS)
+
+
+def test_piped_request_without_words_gets_only_the_hint(tiny_model, tiny):
+    proc = run_script(greedy_args(tiny_model), input=f"{NO_WORDS[0]}\n{REQUEST}\n", timeout=120)
+    assert proc.returncode == 0 and proc.stdout == expected_answer(*tiny, REQUEST) + "\n\n"
+    assert chat.NO_WORDS_HINT.format(request=NO_WORDS[0]) in proc.stderr.splitlines()
 
 
 def test_piped_ingredientes_and_notes(tiny_model, tiny):
