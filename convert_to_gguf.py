@@ -7,15 +7,11 @@
 
 The mapping is llama.cpp's own (convert_hf_to_gguf.py, class GPT2Model), written out in
 chef/gguf_export.py because that converter refuses a tokenizer it has never seen, and ours is
-trained from scratch. Needs numpy, safetensors and gguf; no torch. The file (architecture `gpt2`)
-holds the metadata (with the chat's sampling defaults, which llama-cli and llama-server use when
-no flag overrides them), the tokenizer with its chat template, and the tensors; norms, biases and
-the position table stay F32 whatever --outtype says.
-
-The file is written under a temporary name and renamed into place, so a failure leaves nothing
-behind. An Ollama `Modelfile` is written next to it unless --no-modelfile is given. The proof that
-the file is right (every key and tensor read back, identical tokenisation, logits and greedy output
-in llama.cpp) is tests/test_gguf.py.
+trained from scratch. The file holds the metadata (with the chat's sampling defaults, which
+llama-cli and llama-server use when no flag overrides them), the tokenizer with its chat template,
+and the tensors; an Ollama `Modelfile` goes beside it. A failure leaves nothing behind. The proof
+that the file is right (every key and tensor read back, identical tokenisation, logits and greedy
+output in llama.cpp) is tests/test_gguf.py.
 """
 
 from pathlib import Path
@@ -40,7 +36,10 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def print_summary(s: dict) -> None:
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    print(f"convirtiendo {args.model} -> {args.output} ({args.outtype})", flush=True)
+    s = convert(args.model, args.output, args.outtype, modelfile=not args.no_modelfile)
     types = ", ".join(f"{n} {k}" for k, n in sorted(s["types"].items()))
     where = f" (en {s['worst_tensor']})" if s["max_abs_error"] else ""
     print(f"GGUF escrito: {s['output']}")
@@ -48,12 +47,6 @@ def print_summary(s: dict) -> None:
           f"tipo {s['outtype']}, error máximo de conversión {s['max_abs_error']:.2e}{where}, {s['seconds']:.1f} s")
     if s["modelfile"]:
         print(f"  Modelfile de Ollama: {s['modelfile']}")
-
-
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    print(f"convirtiendo {args.model} -> {args.output} ({args.outtype})", flush=True)
-    print_summary(convert(args.model, args.output, args.outtype, modelfile=not args.no_modelfile))
 
 
 if __name__ == "__main__":

@@ -12,8 +12,7 @@ class KneserNeyLM:
     P(w | h) = max(c(h w) - D, 0) / c(h) + D N1+(h .) / c(h) * P(w | h minus its first token),
     with continuation counts below the top order and a uniform distribution under the unigrams,
     so every token of the vocabulary gets a probability and each distribution sums to 1.
-    Sequences are padded on the left with the end token (the model's BOS as well).
-    """
+    Sequences are padded on the left with the end token (the model's BOS as well)."""
 
     def __init__(self, sequences, vocab_size, order, pad_id):
         self.order, self.vocab_size, self.pad_id = order, vocab_size, pad_id
@@ -93,10 +92,8 @@ class KneserNeyLM:
 
 
 def nearest_recipe(requested, train_combos):
-    """Index of the training recipe sharing the most ingredients with the request.
-
-    Ties go to the recipe with fewer ingredients that were not asked for, then to the first.
-    """
+    """Index of the training recipe sharing the most ingredients with the request; ties go to
+    the recipe with fewer ingredients that were not asked for, then to the first."""
     want = set(requested)
     return max(range(len(train_combos)),
                key=lambda i: (len(want & train_combos[i]), -len(train_combos[i] - want), -i))

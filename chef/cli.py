@@ -4,13 +4,14 @@ loads only after the flags are checked) and notice (hints on stderr).
 """
 
 import argparse
+import contextlib
 import os
 import re
 import signal
 import sys
 from typing import NoReturn
 
-# --- Errors and exits --------------------------------------------------------
+
 class ChefError(Exception):
     """An error the user can fix; scripts print its message as one line and exit 1."""
 
@@ -39,10 +40,8 @@ def run_main(main) -> None:
 
 def _leave_interrupted(signum, frame) -> NoReturn:
     """SIGINT handler while libraries load: say so and leave at once (no cleanup to run yet)."""
-    try:
+    with contextlib.suppress(OSError, ValueError):  # stdout may be closed or a broken pipe
         sys.stdout.flush()
-    except (OSError, ValueError):
-        pass
     print(INTERRUPTED, file=sys.stderr, flush=True)
     os._exit(130)
 
@@ -56,9 +55,7 @@ def import_heavy(*extra) -> None:
 
     Scripts call it once their arguments are checked. A KeyboardInterrupt raised while these
     load can be swallowed (torch's C code imports numpy and carries on without it after any
-    error), and transformers then fails later, in English. Later imports find them loaded.
-    Call it from the main thread.
-    """
+    error), and transformers then fails later, in English. Call it from the main thread."""
     import importlib
 
     previous = signal.signal(signal.SIGINT, _leave_interrupted)
@@ -69,7 +66,6 @@ def import_heavy(*extra) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-# --- Flags -------------------------------------------------------------------
 # argparse's own messages are English; these cover the errors a user can hit.
 ARGPARSE_MESSAGES = [
     (r"^unrecognized arguments: (.*)$", r"opciones no reconocidas: \1"),

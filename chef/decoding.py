@@ -18,11 +18,9 @@ def cap_new_tokens(max_new_tokens, context, prompt_tokens):
 
 
 def sample_next(logits, temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=1.0, seen=None, generator=None):
-    """Pick the next token id from one row of float logits (modified in place).
-
-    The order is HF's: repetition penalty on the `seen` ids, then temperature, top-k and
-    top-p. temperature 0 is greedy; top_k 0 and top_p 1 switch those filters off.
-    """
+    """Pick the next token id from one row of float logits (modified in place), in HF's order:
+    repetition penalty on the `seen` ids, then temperature, top-k and top-p. temperature 0 is
+    greedy; top_k 0 and top_p 1 switch those filters off."""
     if repetition_penalty != 1.0 and seen is not None:
         prev = logits[seen]
         logits[seen] = (prev / repetition_penalty).where(prev > 0, prev * repetition_penalty)
@@ -39,12 +37,6 @@ def sample_next(logits, temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=
         probs = probs * (probs.cumsum(-1) - probs < top_p)
     choice = probs.multinomial(1, generator=generator)  # normalises by itself
     return int(index[choice])
-
-
-def _cache_keyword(model):
-    """transformers 5.24 calls the KV-cache argument `cache`; earlier 5.x `past_key_values`."""
-    params = inspect.signature(model.forward).parameters
-    return "cache" if "cache" in params else "past_key_values"
 
 
 class Batch:
@@ -67,7 +59,9 @@ class Batch:
         self.padded = not bool(self.mask.all())  # a lone prompt needs no mask: the model counts its positions
         self.position = (self.mask.cumsum(-1) - 1).clamp(min=0)  # GPT-2 positions start at each prompt's first token
         self.cache = DynamicCache(config=model.config)  # filled in place by each forward pass
-        self.kwargs = {_cache_keyword(model): self.cache, "use_cache": True, "logits_to_keep": 1}
+        # transformers 5.24 calls the KV-cache argument `cache`; earlier 5.x `past_key_values`.
+        cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+        self.kwargs = {cache_arg: self.cache, "use_cache": True, "logits_to_keep": 1}
         self.alive = list(range(len(prompts)))  # batch row -> prompt index
         self.ids = ids.to(self.device)  # what the next forward pass reads
 
@@ -117,8 +111,7 @@ def decode(model, prompts, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], t
     A prompt leaves the batch after its eos_token_id (which is yielded, as HF generate keeps
     it). Every prompt stops after max_new_tokens, or when the longest one fills the model's
     context. eos_token_id=None never stops early (the benchmark uses it). on_logits(logits),
-    when given, sees each step's logits (one row per running prompt) before sampling (tests).
-    """
+    when given, sees each step's logits (one row per running prompt) before sampling (tests)."""
     import torch
 
     prompts = [[int(i) for i in p] for p in prompts]
@@ -143,16 +136,13 @@ def decode(model, prompts, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], t
 
 def generate_tokens(model, prompt_ids, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], **settings):
     """Yield new token ids one by one for one prompt: decode() with a batch of one (same settings)."""
-    for step in decode(model, [prompt_ids], max_new_tokens, **settings):
-        yield step[0]
+    return (step[0] for step in decode(model, [prompt_ids], max_new_tokens, **settings))
 
 
 class TextStream:
-    """Turns token ids into printable text, releasing each piece as soon as it is complete.
-
-    A byte-level token may hold half of an "ñ": text is released only when it no longer
-    ends in a broken character. Special tokens (the end token) are not printed.
-    """
+    """Turns token ids into printable text, releasing each piece as soon as it is complete: a
+    byte-level token may hold half of an "ñ", so text is released only when it no longer ends in
+    a broken character. Special tokens (the end token) are not printed."""
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer

@@ -20,15 +20,13 @@ OS_ERRORS = {errno.EACCES: "sin permiso de escritura", errno.EPERM: "sin permiso
              errno.ENOTDIR: "una parte de la ruta es un fichero, no una carpeta",
              errno.EEXIST: "una parte de la ruta es un fichero, no una carpeta",  # mkdir over a file
              errno.EISDIR: "es una carpeta, no un fichero", errno.ENOENT: "la carpeta no existe y no se puede crear"}
+READ_ERRORS = {errno.EACCES: "sin permiso de lectura", errno.EPERM: "sin permiso de lectura", errno.ENOENT: "no existe"}
 
 
 def os_error_text(err: OSError, reading: bool = False) -> str:
     """An OSError's cause in Spanish (the usual ones), else its own words."""
-    if reading and err.errno in (errno.EACCES, errno.EPERM):
-        return "sin permiso de lectura"
-    if reading and err.errno == errno.ENOENT:
-        return "no existe"
-    return OS_ERRORS.get(err.errno, err.strerror or type(err).__name__)
+    known = OS_ERRORS | READ_ERRORS if reading else OS_ERRORS
+    return known.get(err.errno, err.strerror or type(err).__name__)
 
 
 def _temp_file_beside(path: Path) -> Path:
@@ -46,11 +44,8 @@ def _temp_file_beside(path: Path) -> Path:
 
 
 def check_writable(path, folder: bool = False) -> Path:
-    """Raise ChefError now, before the slow work, unless `path` can be written at the end.
-
-    A file (or, with folder=True, a folder swapped in beside its old version) needs a writable
-    parent, created if missing as the final write would do: a temporary file is made there and removed.
-    """
+    """Raise ChefError now, before the slow work, unless `path` (a file, or with folder=True a folder)
+    can be written at the end: its parent must take a new file, made there (parent too) and removed."""
     path = Path(path)
     if folder and path.exists() and not path.is_dir():
         raise ChefError(f"{path} es un fichero: indica la ruta de una carpeta")
@@ -62,11 +57,8 @@ def check_writable(path, folder: bool = False) -> Path:
 
 @contextmanager
 def replacing(path, folder: bool = False):
-    """Yield a temporary path beside `path`; when the block ends without error, it takes path's place.
-
-    So a failure or Ctrl-C never leaves half an output (the old one, if any, stays as it was).
-    A folder is swapped in: the old one renamed aside, the new one renamed in, the old removed.
-    """
+    """Yield a temporary path beside `path`; when the block ends without error, it takes path's place,
+    so a failure or Ctrl-C never leaves half an output (the old one, if any, stays as it was)."""
     path = Path(path).resolve() if folder else Path(path)
     if folder:
         tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
@@ -96,9 +88,7 @@ def replacing(path, folder: bool = False):
 
 
 def atomic_write_text(path, text: str) -> None:
-    if Path(path).is_dir():
-        raise ChefError(f"{path} es una carpeta: indica la ruta de un fichero")
-    with replacing(path) as tmp:
+    with replacing(check_writable(path)) as tmp:  # a folder at path is said plainly first
         tmp.write_text(text, encoding="utf-8", newline="\n")
 
 

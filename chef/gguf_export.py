@@ -28,7 +28,6 @@ LANGUAGES = ["es"]  # general.languages
 DESCRIPTION = "GPT-2 pequeño entrenado desde cero para escribir recetas de cocina en español."
 ARCH = "gpt2"
 TOKENIZER_PRE = "gpt-2"  # llama.cpp's regex for HF ByteLevel(add_prefix_space=False, use_regex=True)
-Q8_BLOCK = 32  # q8_0 quantises rows in blocks of 32 values
 # --outtype -> (type of the weight matrices, general.file_type), as gguf names them
 OUTTYPES = {"f32": ("F32", "ALL_F32"), "f16": ("F16", "MOSTLY_F16"), "bf16": ("BF16", "MOSTLY_BF16"),
             "q8_0": ("Q8_0", "MOSTLY_Q8_0")}
@@ -48,59 +47,36 @@ MASK_BUFFERS = ("attn.bias", "attn.masked_bias")
 LM_HEAD = "lm_head.weight"  # tied to wte: llama.cpp reuses token_embd when output.weight is absent
 
 
-def tensor_plan(n_layer: int, tied: bool) -> dict:
-    """Every source tensor the model must have -> (GGUF name, transpose?), in file order."""
-    plan = {src: (dst, False) for src, dst in TENSOR_MAP.items()}
+def map_tensors(tensors: dict, n_layer: int, tied: bool) -> list:
+    """[(GGUF name, float32 array)] in file order; an unmapped or missing tensor is an error naming it."""
+    plan = {src: (dst, False) for src, dst in TENSOR_MAP.items()}  # source name -> (GGUF name, transpose?)
     for i in range(n_layer):
         for src, dst in BLOCK_MAP.items():
             for part in ("weight", "bias"):
                 plan[f"transformer.h.{i}.{src}.{part}"] = (f"blk.{i}.{dst}.{part}", part == "weight" and src in CONV1D)
     if not tied:
         plan[LM_HEAD] = ("output.weight", False)
-    return plan
-
-
-def map_tensors(tensors: dict, n_layer: int, tied: bool) -> list:
-    """[(GGUF name, float32 array)] in file order; an unmapped or missing tensor is an error naming it."""
-    plan = tensor_plan(n_layer, tied)
     dropped = {f"transformer.h.{i}.{b}" for i in range(n_layer) for b in MASK_BUFFERS} | ({LM_HEAD} if tied else set())
     unknown = [n for n in tensors if n not in plan and n not in dropped]
-    if unknown:
-        raise ChefError(f"tensor sin equivalente en GGUF: {unknown[0]}" + and_more(unknown))
     missing = [n for n in plan if n not in tensors]
-    if missing:
-        raise ChefError(f"falta el tensor {missing[0]} en model.safetensors" + and_more(missing))
+    for names, error in ((unknown, "tensor sin equivalente en GGUF: {}"),
+                         (missing, "falta el tensor {} en model.safetensors")):
+        if names:
+            raise ChefError(error.format(names[0]) + (f" (y {len(names) - 1} más)" if len(names) > 1 else ""))
     return [(dst, np.ascontiguousarray(tensors[src].T if t else tensors[src])) for src, (dst, t) in plan.items()]
 
 
-def and_more(names: list) -> str:
-    return f" (y {len(names) - 1} más)" if len(names) > 1 else ""
-
-
 # --- Reading the model folder (checked first by chef.model_folder.check_model_dir) ---
-def read_weights(path: Path) -> dict:
-    """Every tensor of model.safetensors as float32 (the training saves float16)."""
-    from safetensors.numpy import load_file
-
-    try:
-        tensors = load_file(path)
-    except Exception as err:  # noqa: BLE001 - a cut-off download or another kind of file
-        raise ChefError(f"{path} está dañado o no es un safetensors ({str(err).splitlines()[0]})") from None
-    return {name: array.astype(np.float32) for name, array in tensors.items()}
-
-
 def read_tokenizer(model_dir: Path) -> dict:
     """Tokens, token types, merges, special ids and chat template of the HF tokenizer files."""
     tokenizer_json = read_model_json(model_dir, "tokenizer.json")
     id_to_token = {i: tok for tok, i in tokenizer_json["model"]["vocab"].items()}
-    control, user_defined = set(), set()
+    kind = dict.fromkeys(id_to_token, gguf.TokenType.NORMAL)
     for added in tokenizer_json["added_tokens"]:
         id_to_token[added["id"]] = added["content"]
-        (control if added["special"] else user_defined).add(added["id"])
+        kind[added["id"]] = gguf.TokenType.CONTROL if added["special"] else gguf.TokenType.USER_DEFINED
     ids = sorted(id_to_token)
-    kind = gguf.TokenType
-    types = [int(kind.CONTROL if i in control else kind.USER_DEFINED if i in user_defined else kind.NORMAL)
-             for i in ids]
+    types = [int(kind[i]) for i in ids]
     tokens = [id_to_token[i] for i in ids]
     token_id = {tok: n for n, tok in enumerate(tokens)}
     for name in (EOS_TOKEN, PAD_TOKEN):
@@ -120,7 +96,9 @@ def read_tokenizer(model_dir: Path) -> dict:
 
 
 def load_source(model_dir) -> dict:
-    """Hyperparameters, tokenizer, sampling defaults and float32 weights of a model folder."""
+    """Hyperparameters, tokenizer, sampling defaults and float32 weights (saved float16) of a model folder."""
+    from safetensors.numpy import load_file
+
     model_dir = check_model_dir(model_dir)
     config = read_model_json(model_dir, "config.json")
     try:
@@ -130,13 +108,18 @@ def load_source(model_dir) -> dict:
         tok = read_tokenizer(model_dir)
     except (KeyError, TypeError) as err:
         raise ChefError(f"{model_dir}: falta o no es válido el campo {err} (config.json o tokenizer.json)") from None
+    path = model_dir / "model.safetensors"
+    try:
+        tensors = load_file(path)
+    except Exception as err:  # noqa: BLE001 - a cut-off download or another kind of file
+        raise ChefError(f"{path} está dañado o no es un safetensors ({str(err).splitlines()[0]})") from None
     return {"hp": hp, "tok": tok, "sampling": generation_defaults(model_dir),
-            "tensors": read_weights(model_dir / "model.safetensors")}
+            "tensors": {name: array.astype(np.float32) for name, array in tensors.items()}}
 
 
 # --- Writing: metadata and tokenizer keys, then the tensors in the type each is stored in ---
-def add_metadata(writer, src: dict, file_type, n_params: int) -> None:
-    hp, samp = src["hp"], src["sampling"]
+def add_keys(writer, src: dict, file_type, n_params: int) -> None:
+    hp, samp, tok = src["hp"], src["sampling"], src["tok"]
     writer.add_name(MODEL_NAME)
     writer.add_basename(BASENAME)
     writer.add_description(DESCRIPTION)
@@ -155,9 +138,6 @@ def add_metadata(writer, src: dict, file_type, n_params: int) -> None:
     writer.add_feed_forward_length(hp["n_ff"])
     writer.add_head_count(hp["n_head"])
     writer.add_layer_norm_eps(hp["eps"])
-
-
-def add_tokenizer(writer, tok: dict) -> None:
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre(TOKENIZER_PRE)
     writer.add_token_list(tok["tokens"])
@@ -179,7 +159,7 @@ def tensor_type(gguf_name: str, array: np.ndarray, matrix_type):
     # The position table is looked up, not multiplied: llama.cpp's own converter keeps it F32.
     if array.ndim == 1 or gguf_name == "position_embd.weight":
         return q.F32
-    if matrix_type == q.Q8_0 and array.shape[-1] % Q8_BLOCK:
+    if array.shape[-1] % gguf.GGML_QUANT_SIZES[matrix_type][0]:  # q8_0 quantises rows in blocks of 32
         return q.F16
     return matrix_type
 
@@ -199,7 +179,6 @@ def add_tensors(writer, mapped: list, matrix_type):
     return types, worst
 
 
-# --- The conversion ----------------------------------------------------------
 def convert(model_dir=MODEL_DIR, output=GGUF_FILE, outtype: str = DEFAULT_OUTTYPE, modelfile: bool = False) -> dict:
     """Convert model_dir into the GGUF `output`; returns a summary dict. On error nothing is left behind."""
     start = time.perf_counter()
@@ -214,8 +193,7 @@ def convert(model_dir=MODEL_DIR, output=GGUF_FILE, outtype: str = DEFAULT_OUTTYP
     matrix_name, file_type_name = OUTTYPES[outtype]
 
     writer = gguf.GGUFWriter(None, ARCH)
-    add_metadata(writer, src, gguf.LlamaFileType[file_type_name], n_params)
-    add_tokenizer(writer, src["tok"])
+    add_keys(writer, src, gguf.LlamaFileType[file_type_name], n_params)
     types, worst = add_tensors(writer, mapped, gguf.GGMLQuantizationType[matrix_name])
 
     with replacing(output) as tmp:  # renamed into place only once complete

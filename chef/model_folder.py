@@ -33,7 +33,6 @@ def generation_defaults(model_dir) -> dict:
     return settings
 
 
-# --- The one model loader ----------------------------------------------------
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 HOW_TO_TRAIN = "créalo con: python train_from_scratch.py"
 # What config.json must say for our GPT-2: transformers fills a missing size with GPT-2's own
@@ -151,8 +150,7 @@ def load_model(model_dir=MODEL_DIR, device: str = "cpu"):
     except Exception as err:  # noqa: BLE001 - any failure here means a broken folder
         raise ChefError(f"no puedo leer el tokenizador de {model_dir}: {str(err).splitlines()[0]}") from None
     try:
-        dtype = torch.float32 if device == "cpu" else "auto"
-        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32 if device == "cpu" else "auto")
     except Exception as err:  # noqa: BLE001
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ChefError(f"no puedo cargar el modelo de {model_dir}: {first} ({HOW_TO_TRAIN})") from None

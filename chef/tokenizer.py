@@ -38,14 +38,6 @@ def train_tokenizer(texts, vocab_size, model_max_length):
     )
 
 
-def check_round_trip(tokenizer, texts):
-    for text in texts:
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        back = tokenizer.decode(ids)
-        if back != text:
-            raise ChefError(f"el tokenizador no devuelve el mismo texto: {text[:60]!r} -> {back[:60]!r}")
-
-
 def tokenizer_texts(rows):
     return [t for r in rows for t in (r["instruction"], r["response"])]
 
@@ -69,7 +61,10 @@ def get_tokenizer(args, targs, train_rows, data_sha, log=print):
         t0 = time.time()
         texts = tokenizer_texts(train_rows)
         tokenizer = train_tokenizer(texts, vocab_size, model_max_length=1 << 30)
-        check_round_trip(tokenizer, texts[:200] + ["¿Qué tal?  ¡Añade 2½ tazas de piñones!\n\tÑandú"])
+        for text in texts[:200] + ["¿Qué tal?  ¡Añade 2½ tazas de piñones!\n\tÑandú"]:  # encode -> decode is exact
+            back = tokenizer.decode(tokenizer(text, add_special_tokens=False)["input_ids"])
+            if back != text:
+                raise ChefError(f"el tokenizador no devuelve el mismo texto: {text[:60]!r} -> {back[:60]!r}")
         if is_main:
             if not args.resume and work_dir.exists():
                 shutil.rmtree(work_dir)  # a fresh run starts from an empty work folder
