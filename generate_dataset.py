@@ -1,20 +1,14 @@
-"""Generate the Chef-Bot training set: Spanish cooking requests and their recipes.
+"""Generate the Chef-Bot training set: Spanish cooking requests and their recipes (chef.dataset draws them).
 
-Each line of the output is one JSON object (UTF-8, not ASCII-escaped) with the fields
-`instruction`, `response`, `ingredients` (the catalogue names the recipe uses as main
-ingredients), `aliases`, `dish_name`, `dish_type`, `style`, `diet`, `servings` and
-`time_minutes`. Recipes are built from the tables in data/, so the Spanish agrees and the
-constraints asked for are obeyed. The same seed gives the same bytes; the drawing itself is
-chef.dataset.
-
-About 22 % of the requests name some ingredients by a cook's own word ("tengo pollo, arroz y
-pimiento"): `aliases` maps each such catalogue name to it ({"pechuga de pollo": "pollo"}), and the
-recipe writes the catalogue name. About 5 % ask for a dish by name (`dish_name`, null otherwise).
+Each line is one JSON object (UTF-8): `instruction`, `response`, `ingredients` (the catalogue names the recipe
+cooks), `aliases` ({"pechuga de pollo": "pollo"}: the cook's words), `dish_name` (asked for by name, or null),
+`dish_type`, `style`, `diet`, `servings`, `time_minutes`, `excluded` (left out: ["cebolla"]), `counts` (what
+the cook counted: {"zanahoria": 2}) and `variants` (other wordings of the request, for a new one each epoch).
+The recipes obey every constraint asked for; the same seed gives the same bytes.
 
 Usage:
     python generate_dataset.py                      # 5000 examples, seed 42 -> recetas_extended.jsonl
     python generate_dataset.py --num 200 --seed 7 --output /tmp/muestra.jsonl
-    python generate_dataset.py --help
 """
 
 import json
@@ -54,27 +48,32 @@ def summary(examples: list, seconds: float) -> str:
     used = {name for ex in examples for name in ex["ingredients"]}
     unused = sorted(ing.name for ing in NON_PANTRY if ing.name not in used)
     lengths = [len(ex["response"].split()) for ex in examples]
-    dish_counts = sorted(Counter(ex["dish_type"] for ex in examples).items())
-    sizes = sorted(Counter(len(ex["ingredients"]) for ex in examples).items())
-    aliased = sum(1 for ex in examples if ex["aliases"])
-    named = sum(1 for ex in examples if ex["dish_name"])
-    lines = [
+
+    def share(field):  # "1154 (23.1 %)": the requests with something in that field
+        k = sum(1 for ex in examples if ex[field])
+        return f"{k} ({100 * k / n:.1f} %)"
+
+    return "\n".join([
         f"ejemplos escritos: {n}",
         f"instrucciones únicas: {len({ex['instruction'] for ex in examples})}",
         f"respuestas únicas: {len({ex['response'] for ex in examples})}",
-        f"ingredientes usados: {len(used & {i.name for i in NON_PANTRY})} de {len(NON_PANTRY)} "
-        f"(+{len(PANTRY)} básicos de despensa)",
+        f"ingredientes usados: {len(used)} de {len(NON_PANTRY)} (+{len(PANTRY)} básicos de despensa)",
         f"ingredientes del catálogo sin usar: {', '.join(unused) if unused else 'ninguno'}",
-        "tipos de plato: " + ", ".join(f"{k} {v}" for k, v in dish_counts),
-        f"peticiones con alias (\"pollo\", \"patatas\"): {aliased} ({100 * aliased / n:.1f} %), "
+        "tipos de plato: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(Counter(ex["dish_type"] for ex in examples).items())),
+        f"peticiones con alias (\"pollo\", \"patatas\"): {share('aliases')}, "
         f"{sum(len(ex['aliases']) for ex in examples)} ingredientes con alias",
-        f"peticiones por nombre de plato: {named} ({100 * named / n:.1f} %), "
+        f"peticiones por nombre de plato: {share('dish_name')}, "
         f"{len({ex['dish_name'] for ex in examples} - {None})} platos distintos",
-        "ingredientes por petición: " + ", ".join(f"{k}: {v}" for k, v in sizes),
+        f"peticiones que excluyen algo (\"sin cebolla\"): {share('excluded')}, "
+        f"{sum(1 for ex in examples if ex['excluded'] and ex['diet'])} con una dieta",
+        f"peticiones con cantidades contadas (\"2 zanahorias\"): {share('counts')}",
+        f"otras formas de cada petición: {statistics.mean(len(ex['variants']) for ex in examples):.1f} de media",
+        "ingredientes por petición: " + ", ".join(
+            f"{k}: {v}" for k, v in sorted(Counter(len(ex["ingredients"]) for ex in examples).items())),
         f"longitud de la respuesta en palabras: media {statistics.mean(lengths):.0f}, máxima {max(lengths)}",
         f"segundos: {seconds:.2f}",
-    ]
-    return "\n".join(lines)
+    ])
 
 
 # --- Main: flags, draw, write atomically, summary ----------------------------

@@ -55,7 +55,7 @@ class Ingredient:
     role: str  # what it does in a dish (data/roles.csv): the dish types' phases cook by role
     unit: str  # g, ml, ud (countable), diente, cucharada, cucharadita, pizca, rama, hoja, una
     per_person: float  # amount of `unit` per serving
-    grams_per_unit: int  # for countables, to switch to grams for large amounts
+    grams_per_unit: int  # grams of one piece: a countable's, or a counted container's ("lata de atún")
     techniques: tuple  # dish types it fits
     prep: tuple  # verb keys of its preparation, e.g. ("pela", "corta")
     prep_tail: str  # how it is cut, after the verb and the names: "en dados"
@@ -67,6 +67,7 @@ class Ingredient:
     dairy: bool = False
     gluten: bool = False
     pantry: bool = False  # a basic every kitchen has (sal, aceite de oliva): never asked for
+    piece: str = ""  # what a cook counts, singular|plural: "zanahoria|zanahorias", "lata de atún|latas de atún"
 
     @property
     def key(self):
@@ -74,12 +75,11 @@ class Ingredient:
 
 
 def _ingredient(row: dict) -> Ingredient:
-    return Ingredient(
-        name=row["name"], category=row["category"], gender=row["gender"], number=row["number"], role=row["role"],
-        unit=row["unit"], per_person=float(row["per_person"]), grams_per_unit=int(row["grams_per_unit"] or 0),
-        techniques=tuple(row["techniques"].split()), prep=tuple(row["prep"].split()), prep_tail=row["prep_tail"],
-        note=row["note"], cook=int(row["cook"]),
-        **{flag: row[flag] == "yes" for flag in ("meat", "fish", "animal", "dairy", "gluten", "pantry")})
+    """One row of data/ingredients.csv, whose columns are the fields."""
+    flags = {flag: row[flag] == "yes" for flag in ("meat", "fish", "animal", "dairy", "gluten", "pantry")}
+    words = {column: tuple(row[column].split()) for column in ("techniques", "prep")}
+    return Ingredient(**{**row, **flags, **words, "per_person": float(row["per_person"]), "cook": int(row["cook"]),
+                         "grams_per_unit": int(row["grams_per_unit"] or 0)})
 
 
 INGREDIENTS = {row["name"]: _ingredient(row) for row in read_table("ingredients.csv")}
@@ -118,17 +118,12 @@ WRITTEN_ALIASES = {row["alias"]: _names(row["ingredients"]) for row in _ALIAS_RO
 COMMON_ALIASES = {row["alias"] for row in _ALIAS_ROWS if row["common"] == "yes"}
 
 
-def _with_unaccented_spellings(aliases: dict) -> dict:
-    """The aliases plus every catalogue name and alias as typed without accents ("jamon serrano", "atun")."""
-    result = dict(aliases)
-    for name, family in [(n, (n,)) for n in INGREDIENTS] + list(aliases.items()):
-        bare = typed_without_accents(name)
-        if bare != name and bare not in INGREDIENTS:
-            result.setdefault(bare, family)  # the tests check that no spelling stands for two families
-    return result
-
-
-ALIASES = _with_unaccented_spellings(WRITTEN_ALIASES)
+# ALIASES: the written ones plus every catalogue name and alias as typed without accents ("jamon", "atun");
+# the tests check that no spelling stands for two families.
+ALIASES = dict(WRITTEN_ALIASES)
+for _name, _family in [(n, (n,)) for n in INGREDIENTS] + list(WRITTEN_ALIASES.items()):
+    if typed_without_accents(_name) not in INGREDIENTS:
+        ALIASES.setdefault(typed_without_accents(_name), _family)
 _RESOLVE = {fold(n): (n,) for n in INGREDIENTS}
 _RESOLVE.update({fold(a): f for a, f in ALIASES.items()})
 
@@ -174,6 +169,9 @@ def _load_named_dishes() -> dict:
 
 
 DISH_RECIPES = _load_named_dishes()
+# What a cook may leave out ("sin cebolla"), data/exclusions.csv: article, allergen or not, the names it rules out.
+EXCLUSION_TABLE = {row["thing"]: row for row in read_table("exclusions.csv")}
+EXCLUSIONS = {thing: _names(row["ingredients"]) for thing, row in EXCLUSION_TABLE.items()}
 # dish name -> (dish type, the catalogue ingredients the dish usually has)
 DISH_NAMES = {name: (r.dish, tuple(n for group in r.core + r.optional for n in group))
               for name, r in DISH_RECIPES.items()}

@@ -1,21 +1,24 @@
 """Drawing the training set: random requests (what a cook types) and the recipes that answer them.
 
 generate_examples(num, seed) is the whole generator: the same seed gives the same examples. A request
-lists ingredients (sometimes by a cook's own word, an alias) or names a dish; chef.recipes writes the
-answer. Used by generate_dataset.py and by the evaluation (fresh requests with another seed).
+lists ingredients (sometimes by a cook's own word, an alias, or counted: "2 zanahorias") or names a dish,
+may leave something out ("sin cebolla"), and comes in several wordings; chef.recipes writes the answer.
+Used by generate_dataset.py and by the evaluation (fresh requests with another seed).
 """
 
 import functools
 import json
 import random
 import re
+from dataclasses import replace
 
-from chef.catalogue import (COMMON_ALIASES, DATA_DIR, DIET_PHRASES, DIETS, DISH_NAMES, DISH_RECIPES, INGREDIENTS,
-                            NON_PANTRY, WRITTEN_ALIASES, Ingredient, violates)
+from chef.catalogue import (COMMON_ALIASES, DATA_DIR, DIET_PHRASES, DIETS, DISH_NAMES, DISH_RECIPES, EXCLUSION_TABLE,
+                            EXCLUSIONS, INGREDIENTS, NON_PANTRY, WRITTEN_ALIASES, Ingredient, violates)
 from chef.cli import ChefError
 from chef.dishes import DISH_LABEL, DISH_TYPES, DISHES, PROTEIN_ROLES, ROLES, roles_with
-from chef.recipes import STYLES, Request, dish_request_name, ingredient_amount, mass, quantity_phrase, render_response
-from chef.spanish import (DEFINITE, INDEFINITE, capitalize, fix_conjunctions, fix_contractions, join,
+from chef.recipes import (STYLES, Request, count_phrase, dish_request_name, ingredient_amount, mass, quantity_phrase,
+                          render_response)
+from chef.spanish import (DEFINITE, INDEFINITE, capitalize, fix_conjunctions, fix_contractions, fold, join,
                           typed_without_accents)
 
 MAX_NUM = 20000  # beyond this, unique instruction/combination draws get too slow
@@ -30,10 +33,25 @@ _TEMPLATES = json.loads((DATA_DIR / "request_templates.json").read_text(encoding
 INSTRUCTION_TEMPLATES = _TEMPLATES["ingredient_requests"]
 DISH_REQUEST_TEMPLATES = _TEMPLATES["dish_requests"]
 QUICK_PHRASES = tuple(_TEMPLATES["quick"])
+EXCLUSION_TEMPLATES = _TEMPLATES["exclusions"]  # {x}: the things, {the}: with their articles
+GREETINGS = tuple(_TEMPLATES["greetings"])  # put before some wordings of a request
 
 
-def constraint_text(req: Request, rng) -> str:
-    parts = [rng.choice(DIET_PHRASES[d]) for d in req.diet]
+def exclusion_text(things: tuple, rng) -> str:
+    """How a cook leaves things out: words for {x} ("sin ajo ni cebolla", "que no lleve ajo") or a sentence
+    of its own ("No me gustan las setas.", "Soy alérgica al marisco." for one allergen)."""
+    row = EXCLUSION_TABLE[things[0]]
+    forms = ("inline", "dislike", "allergy") if len(things) == 1 and row["allergy"] else ("inline", "dislike")
+    the = " ni ".join(f"{EXCLUSION_TABLE[t]['article']} {t}" for t in things)
+    template = rng.choice(EXCLUSION_TEMPLATES[rng.choice(forms)])
+    return fix_contractions(template.format(x=" ni ".join(things), the=the,
+                                            gusta="gustan" if row["article"] in ("los", "las") else "gusta"))
+
+
+def constraint_text(req: Request, rng) -> tuple:
+    """(what {x} adds to a request: diets, quick, servings, "sin cebolla"; an exclusion said as a sentence)."""
+    said = exclusion_text(req.excluded, rng) if req.excluded else ""
+    parts = [rng.choice(DIET_PHRASES[d]) for d in req.diet] + ([said] if said[:1].islower() else [])
     if req.quick:
         parts.append(rng.choice(QUICK_PHRASES))
     if req.dish_asked and req.dish.key in ("al_horno", "postre"):
@@ -41,66 +59,87 @@ def constraint_text(req: Request, rng) -> str:
     if req.servings_asked:
         parts.append("para una persona" if req.servings == 1 else f"para {req.servings} personas")
     rng.shuffle(parts)
-    return (" " + join(parts)) if parts else ""
+    return (" " + join(parts)) if parts else "", "" if said[:1].islower() else said
 
 
 def instruction_list(names: list, rng) -> str:
     style = rng.random()
     if style < 0.6 or len(names) == 1:
         return join(names)
-    if style < 0.9:
-        return ", ".join(names)
-    return " + ".join(names) if len(names) < 5 else ", ".join(names)
+    return " + ".join(names) if style >= 0.9 and len(names) < 5 else ", ".join(names)
 
 
 def instruction_quantity(ing: Ingredient, amount: float, alias: str = None) -> str:
     if alias:  # the cook's own word: a weight or a volume reads well with any noun, a count may not
         return f"{mass(amount, 'g', 'kg') if ing.unit == 'g' else mass(amount, 'ml', 'l')} de {alias}" \
             if ing.unit in ("g", "ml") else alias
-    if ing.unit in ("ud", "una") and ing.number == "sg":
-        phrase = quantity_phrase(ing, amount)
-        return re.sub(r"^1 (\S+(?: \S+)*?)( (?:pequeñ|median)[oa]| grande)?$",
-                      lambda m: ("una " if ing.gender == "f" else "un ") + m.group(1), phrase)
-    if ing.unit in ("g", "ml", "ud", "diente"):
-        return quantity_phrase(ing, amount)
-    return ing.name
+    if ing.unit == "una" or ing.unit == "ud" and ing.number == "sg" and amount <= 1.6:  # no size: "una cebolla"
+        return count_phrase(f"{ing.name}|", 0.5 if ing.unit == "ud" and amount <= 0.6 else 1)
+    return quantity_phrase(ing, amount) if ing.unit in ("g", "ml", "ud", "diente") else ing.name
 
 
-def render_instruction(req: Request, amounts: dict, rng) -> str:
+def render_instruction(req: Request, amounts: dict, x: str, rng) -> str:
     dish_template = req.dish_asked and req.dish.key not in ("al_horno", "postre")
-    pool = [t for t in INSTRUCTION_TEMPLATES if ("{dish}" in t or "{bare}" in t) == dish_template]
-    template = rng.choice(pool)
-    names = [req.aliases.get(ing.name, ing.name) for ing in req.ingredients]
-    quantities = [instruction_quantity(ing, amounts[ing.name], req.aliases.get(ing.name)) for ing in req.ingredients]
+    template = rng.choice([t for t in INSTRUCTION_TEMPLATES if ("{dish}" in t or "{bare}" in t) == dish_template])
+    counted = {ing.name: count_phrase(ing.piece, n) for ing in req.ingredients if (n := req.counts.get(ing.name))}
+    names = [counted.get(ing.name) or req.aliases.get(ing.name, ing.name) for ing in req.ingredients]
+    quantities = [counted.get(ing.name) or instruction_quantity(ing, amounts[ing.name], req.aliases.get(ing.name))
+                  for ing in req.ingredients]
     ings = instruction_list(names, rng)
-    text = template.format(ings=ings, Ings=capitalize(ings), q=join(quantities), x=constraint_text(req, rng),
-                           dish=req.dish.indef, bare=req.dish.bare)
-    return typing_noise(fix_conjunctions(text), rng)
+    return template.format(ings=ings, Ings=capitalize(ings), q=join(quantities), x=x, dish=req.dish.indef,
+                           bare=req.dish.bare)
 
 
-def render_dish_instruction(req: Request, rng) -> str:
-    recipe = DISH_RECIPES[req.dish_name]
-    name = dish_request_name(req)
-    key = (recipe.gender, recipe.number)
-    text = rng.choice(DISH_REQUEST_TEMPLATES).format(
-        name=name, Name=capitalize(name), a=f"{INDEFINITE[key]} {name}", the=f"{DEFINITE[key]} {name}",
-        x=constraint_text(req, rng))
-    return typing_noise(fix_conjunctions(fix_contractions(text)), rng)
+def render_request(req: Request, amounts: dict, rng, greeting: str = "") -> str:
+    """One wording of a request: a template, its constraints, an exclusion maybe said apart, typing noise."""
+    x, sentence = constraint_text(req, rng)
+    if req.dish_name:
+        name, recipe = dish_request_name(req), DISH_RECIPES[req.dish_name]
+        key = (recipe.gender, recipe.number)
+        text = rng.choice(DISH_REQUEST_TEMPLATES).format(
+            name=name, Name=capitalize(name), a=f"{INDEFINITE[key]} {name}", the=f"{DEFINITE[key]} {name}", x=x)
+    else:
+        text = render_instruction(req, amounts, x, rng)
+    text = fix_conjunctions(fix_contractions(text))
+    greeted = fold(text).startswith(("hola", "¡hola"))
+    if sentence:  # after the request, or before it but not before its greeting
+        after = greeted or rng.random() < 0.5
+        text = f"{text}{'' if text[-1] in '.?!' else '.'} {sentence}" if after else f"{sentence} {text}"
+    if greeting and not greeted:
+        text = greeting + text[:1].lower() + text[1:]
+    return typing_noise(text, rng)
+
+
+def variants(req: Request, amounts: dict, instruction: str, rng) -> list:
+    """Other wordings of the same request: another order, template and aliases; some with a typo or a greeting."""
+    texts = []
+    for _ in range(NUM_VARIANTS):
+        aliases = {n: a for n, a in pick_aliases(req.ingredients, rng).items() if n not in req.counts}
+        other = replace(req, ingredients=rng.sample(req.ingredients, len(req.ingredients)), aliases=aliases)
+        text = render_request(other, amounts, rng, rng.choice(GREETINGS) if rng.random() < 0.25 else "")
+        texts.append(typo(text, rng) if rng.random() < 0.3 else text)
+    return [text for text in dict.fromkeys(texts) if text != instruction]
+
+
+def typo(text: str, rng) -> str:
+    """One slip of the fingers in a longer word: two letters swapped, one left out or one doubled."""
+    words = list(re.finditer(r"[^\W\d_]{5,}", text))
+    if not words:
+        return text
+    word = rng.choice(words)
+    i = word.start() + rng.randrange(1, len(word.group()) - 1)
+    return rng.choice((text[:i] + text[i + 1] + text[i] + text[i + 2:],  # swapped
+                       text[:i] + text[i + 1:], text[:i + 1] + text[i:]))  # left out, doubled
 
 
 def typing_noise(text: str, rng) -> str:
     """How people type: some requests in capitals, without accents, in lower case, with stray spaces."""
     roll = rng.random()
-    if roll < 0.07:
-        text = text.upper()
-    elif roll < 0.15:
-        text = typed_without_accents(text)
-    elif roll < 0.20:
-        text = text.lower()
+    text = (text.upper() if roll < 0.07 else typed_without_accents(text) if roll < 0.15
+            else text.lower() if roll < 0.20 else text)
     if rng.random() < 0.08:  # people type stray spaces
         words = text.split(" ")
-        pos = rng.randrange(len(words))
-        words[pos] = words[pos] + " "
+        words[rng.randrange(len(words))] += " "
         text = rng.choice(("", " ")) + " ".join(words) + rng.choice(("", " "))
     return text
 
@@ -117,6 +156,10 @@ DISH_NAME_SHARE = 0.055  # requests that ask for a dish by name ("quiero hacer u
 DISH_OPTIONAL_SHARE = 0.6  # chance of each optional ingredient of a named dish
 DISH_EXTRA_SHARE = 0.3  # named dishes the cook adds one ingredient to ("tortilla de patatas con chorizo")
 EXTRA_ROLES = roles_with("dish_extra")  # what a cook may add to a named dish
+# ~8 % leave something out (each thing ~15 times in 5,000); named dishes more: "tortilla de patatas sin cebolla".
+EXCLUSION_SHARE, DISH_EXCLUSION_SHARE = 0.075, 0.2
+COUNT_SHARE = 0.12  # list requests that count some of what the cook has ("2 zanahorias", "una lata de atún")
+NUM_VARIANTS = 4  # further wordings of each request, for a new surface form every epoch
 
 
 @functools.lru_cache(maxsize=None)
@@ -129,23 +172,33 @@ def _allowed(ing: Ingredient, diet: list) -> bool:
     return not any(violates(d, ing.name) for d in diet)
 
 
+def _usable(names, diet: list, banned=()) -> list:
+    """The ingredients of `names` that the diets allow and the cook did not leave out."""
+    return [INGREDIENTS[n] for n in names if n not in banned and _allowed(INGREDIENTS[n], diet)]
+
+
+def draw_exclusions(usual: set, core: tuple, diet: list, share: float, rng) -> tuple:
+    """(what the cook leaves out, the catalogue names that rules out): most often nothing, else one or two
+    things of data/exclusions.csv that rule out some of `usual`, none of the diets already rules out, and
+    that leave an ingredient in each `core` group (the groups of a named dish)."""
+    if rng.random() >= share:
+        return (), set()
+    fitting = [t for t, names in EXCLUSIONS.items() if usual & set(names) and len(_usable(names, diet)) == len(names)
+               and all(_usable(group, diet, names) for group in core)]
+    things = tuple(rng.sample(fitting, min(len(fitting), 1 if rng.random() < 0.8 else 2)))
+    return things, {n for t in things for n in EXCLUSIONS[t]}
+
+
 def _fits(ing: Ingredient, chosen: list) -> bool:
-    same_role = sum(1 for c in chosen if c.role == ing.role)
-    if same_role >= ROLE_LIMITS[ing.role]:
+    if sum(1 for c in chosen if c.role == ing.role) >= ROLE_LIMITS[ing.role]:
         return False
-    proteins = [c for c in chosen if c.role in PROTEIN_ROLES]
     if {ing.role, *(c.role for c in chosen)} >= {"arroz", "grano"}:
         return False  # they cook in different times
-    if ing.role in PROTEIN_ROLES:
-        if len(proteins) >= 2:
-            return False
-        # tofu, tempeh and seitán stand in for meat; they do not go with it
-        if any((c.role == "proteina_veg") != (ing.role == "proteina_veg") for c in proteins):
-            return False
-        # meat and fish together only in a rice (paella mixta)
-        if any((c.meat and ing.fish) or (c.fish and ing.meat) for c in proteins):
-            return False
-    return True
+    proteins = [c for c in chosen if c.role in PROTEIN_ROLES] if ing.role in PROTEIN_ROLES else []
+    # At most two; tofu, tempeh and seitán stand in for meat, not beside it; meat and fish meet only in
+    # a named paella mixta, never here.
+    return len(proteins) < 2 and not any((c.role == "proteina_veg") != (ing.role == "proteina_veg")
+                                         or c.meat and ing.fish or c.fish and ing.meat for c in proteins)
 
 
 def draw_servings(dish, asked_share: float, rng) -> tuple:
@@ -156,18 +209,16 @@ def draw_servings(dish, asked_share: float, rng) -> tuple:
 
 
 def draw_request(rng) -> Request:
-    diet = []
-    if rng.random() < 0.32:
-        diet = [rng.choice(DIETS)]
-        if rng.random() < 0.15:
-            second = rng.choice(DIETS)
-            if second not in diet and {second, diet[0]} != {"vegetariano", "vegano"}:
-                diet.append(second)
-        diet.sort(key=DIETS.index)
+    diet = [rng.choice(DIETS)] if rng.random() < 0.32 else []
+    second = rng.choice(DIETS) if diet and rng.random() < 0.15 else None
+    if second and second not in diet and {second, diet[0]} != {"vegetariano", "vegano"}:
+        diet = sorted(diet + [second], key=DIETS.index)
     quick = rng.random() < 0.08
     keys = [k for k in DISH_TYPES if not quick or DISHES[k].quick]
     dish = DISHES[rng.choices(keys, weights=[DISHES[k].weight for k in keys])[0]]
-    pool = _pool(dish.key, tuple(diet))
+    cooked = {ing.name for ing in _pool(dish.key, tuple(diet))}
+    excluded, banned = draw_exclusions(cooked, (), diet, EXCLUSION_SHARE, rng)
+    pool = [ing for ing in _pool(dish.key, tuple(diet)) if ing.name not in banned]
     anchors = [ing for ing in pool if ing.role in dish.anchors]
     if not anchors:
         return None
@@ -184,7 +235,7 @@ def draw_request(rng) -> Request:
     servings, servings_asked = draw_servings(dish, 0.25, rng)
     dish_asked = rng.random() < 0.18
     aliases = pick_aliases(chosen, rng)
-    return Request(dish, chosen, diet, servings, servings_asked, quick, dish_asked, aliases)
+    return Request(dish, chosen, diet, servings, servings_asked, quick, dish_asked, aliases, excluded=excluded)
 
 
 # For each catalogue name, the hand-written aliases that include it, weighted: a common word
@@ -198,11 +249,8 @@ for _alias, _family in WRITTEN_ALIASES.items():
 
 
 def pick_aliases(chosen: list, rng) -> dict:
-    """{catalogue name: alias} for some of the chosen ingredients (most often none).
-
-    An alias whose family holds another chosen ingredient is not used: "pollo" for the
-    pechuga would also name the muslos asked for beside it.
-    """
+    """{catalogue name: alias} for some of the chosen ingredients (most often none); never an alias that
+    names another chosen one too ("pollo" for the pechuga when the muslos are asked for beside it)."""
     names = {ing.name for ing in chosen}
     aliases = {}
     for ing in chosen:
@@ -227,74 +275,83 @@ def draw_dish_request(rng) -> Request:
     dish = DISHES[recipe.dish]
     diet = []
     if rng.random() < 0.2:
-        possible = [d for d in DIETS if all(any(not violates(d, n) for n in group) for group in recipe.core)]
+        possible = [d for d in DIETS if all(_usable(group, [d]) for group in recipe.core)]
         if possible:
             diet = [rng.choice(possible)]
+    usual = set(DISH_NAMES[recipe.name][1])
+    excluded, banned = draw_exclusions(usual, recipe.core, diet, DISH_EXCLUSION_SHARE, rng)
     chosen = []
     for group in recipe.core:  # hand-picked: a paella mixta has meat and seafood, which _fits keeps apart
-        chosen.append(INGREDIENTS[rng.choice([n for n in group if _allowed(INGREDIENTS[n], diet)])])
+        chosen.append(rng.choice(_usable(group, diet, banned)))
     for group in recipe.optional:
         if rng.random() < DISH_OPTIONAL_SHARE and len(chosen) < max(SIZE_WEIGHTS):
-            fitting = [INGREDIENTS[n] for n in group if _allowed(INGREDIENTS[n], diet) and _fits(INGREDIENTS[n], chosen)]
+            fitting = [ing for ing in _usable(group, diet, banned) if _fits(ing, chosen)]
             if fitting:
                 chosen.append(rng.choice(fitting))
     extras = ()
     if rng.random() < DISH_EXTRA_SHARE and len(chosen) < max(SIZE_WEIGHTS):
-        usual = set(DISH_NAMES[recipe.name][1])
         has_protein = any(ing.role in PROTEIN_ROLES for ing in chosen)  # no "dorada al horno con bacalao"
-        fitting = [ing for ing in _pool(dish.key, tuple(diet)) if ing.role in EXTRA_ROLES and ing.name not in usual
-                   and not (has_protein and ing.role in PROTEIN_ROLES) and _fits(ing, chosen)]
+        fitting = [ing for ing in _pool(dish.key, tuple(diet)) if ing.role in EXTRA_ROLES
+                   and ing.name not in usual | banned and not (has_protein and ing.role in PROTEIN_ROLES)
+                   and _fits(ing, chosen)]
         if fitting:
             extras = (rng.choice(fitting),)
             chosen.append(extras[0])
     servings, servings_asked = draw_servings(dish, 0.35, rng)
-    return Request(dish, chosen, diet, servings, servings_asked, False, False, {}, recipe.name, extras)
+    return Request(dish, chosen, diet, servings, servings_asked, False, False, {}, recipe.name, extras, excluded)
+
+
+def draw_counts(req: Request, amounts: dict, rng) -> dict:
+    """{catalogue name: how many the cook has} for a few countable ingredients of some list requests, near what
+    the servings need ("media cebolla", "2 zanahorias", "3 huevos", "una lata de atún"); `amounts` become those."""
+    countable = [ing for ing in req.ingredients if ing.piece and ing.name not in req.aliases]
+    if req.dish_name or not countable or rng.random() >= COUNT_SHARE:
+        return {}
+    counts = {}
+    for ing in rng.sample(countable, min(len(countable), rng.choice((1, 1, 2, 3)))):
+        per_piece = ing.grams_per_unit if ing.unit == "g" else 1
+        # never half an egg (recipes use two at least), a clove or a muslo
+        least = {("ud", "pl"): 2, ("g", "pl"): 1, ("diente", "sg"): 1}.get((ing.unit, ing.number), 0.5)
+        counts[ing.name] = max(least, round(amounts[ing.name] / per_piece * rng.uniform(0.7, 1.5)))
+        amounts[ing.name] = counts[ing.name] * per_piece
+    return counts
 
 
 def make_example(rng):
-    named = rng.random() < DISH_NAME_SHARE
-    req = draw_dish_request(rng) if named else draw_request(rng)
+    req = draw_dish_request(rng) if rng.random() < DISH_NAME_SHARE else draw_request(rng)
     if req is None:
         return None
     style = rng.choice(tuple(STYLES))
-    n = len(req.ingredients)
     proteins = sum(1 for ing in req.ingredients if ing.role in PROTEIN_ROLES)
-    amounts = {ing.name: ingredient_amount(ing, req.servings, n, req.dish.key, proteins) for ing in req.ingredients}
+    amounts = {ing.name: ingredient_amount(ing, req.servings, len(req.ingredients), req.dish.key, proteins)
+               for ing in req.ingredients}
+    req.counts = draw_counts(req, amounts, rng)
     response, minutes = render_response(req, style, amounts, rng)
     if req.quick and minutes > 30:
         return None
-    instruction = render_dish_instruction(req, rng) if named else render_instruction(req, amounts, rng)
+    instruction = render_request(req, amounts, rng)
     names = [ing.name for ing in req.ingredients]
     return {"instruction": instruction, "response": response, "ingredients": names,
             "aliases": {n: req.aliases[n] for n in names if n in req.aliases}, "dish_name": req.dish_name,
             "dish_type": DISH_LABEL[req.dish.key], "style": style, "diet": list(req.diet),
-            "servings": req.servings, "time_minutes": minutes}
+            "servings": req.servings, "time_minutes": minutes, "excluded": list(req.excluded), "counts": req.counts,
+            "variants": variants(req, amounts, instruction, rng)}
 
 
 def generate_examples(num: int, seed: int) -> list:
-    """`num` examples with unique instructions, responses and ingredient combinations.
-
-    A dish asked for by name is its own request: "paella" may use the combination of a
-    plain list request, but two requests for a paella never share one.
-    """
+    """`num` examples with unique instructions, responses and ingredient combinations (a dish asked for
+    by name may share a list request's combination, never another request for that dish's)."""
     if not 1 <= num <= MAX_NUM:
         raise ChefError(f"--num debe estar entre 1 y {MAX_NUM} (no se pueden generar más ejemplos únicos)")
     rng = random.Random(seed)
-    examples, instructions, responses, combos = [], set(), set(), set()
-    attempts = 0
-    while len(examples) < num:
-        attempts += 1
-        if attempts > num * MAX_ATTEMPTS_PER_EXAMPLE:
-            raise ChefError(f"solo se pudieron generar {len(examples)} ejemplos únicos de {num}")
+    examples, seen = [], set()
+    for _ in range(num * MAX_ATTEMPTS_PER_EXAMPLE):
         example = make_example(rng)
-        if example is None:
-            continue
-        combo = (example["dish_name"], frozenset(example["ingredients"]))
-        key = example["instruction"].strip().lower()
-        if key in instructions or example["response"] in responses or combo in combos:
-            continue
-        instructions.add(key)
-        responses.add(example["response"])
-        combos.add(combo)
-        examples.append(example)
-    return examples
+        keys = example and {("instruction", example["instruction"].strip().lower()), ("response", example["response"]),
+                            ("combination", example["dish_name"], frozenset(example["ingredients"]))}
+        if keys and not keys & seen:
+            seen |= keys
+            examples.append(example)
+            if len(examples) == num:
+                return examples
+    raise ChefError(f"solo se pudieron generar {len(examples)} ejemplos únicos de {num}")

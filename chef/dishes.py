@@ -39,10 +39,10 @@ class Phase:
     longest cook time of its ingredients, "lead" a head start on the vegetables, "side" per side.
     """
 
-    roles: tuple
+    roles: list
     text: str
     minutes: object = None
-    requires: tuple = ()
+    requires: list = ()
 
 
 @dataclass(frozen=True)
@@ -51,28 +51,16 @@ class Dish:
     indef: str  # "un guiso"
     bare: str  # "guiso"
     gender: str  # of the dish noun, for the opening line ("muy rico", "muy rica")
-    anchors: tuple  # at least one requested ingredient must have one of these roles
+    anchors: list  # at least one requested ingredient must have one of these roles
     phases: tuple
-    tips: tuple
-    leaf_tips: tuple  # tips only for a dish with salad leaves
+    tips: list
     quick: bool  # fits a "rápido" request
     weight: int  # how often the generator draws it, relative to the others
+    leaf_tips: list = ()  # tips only for a dish with salad leaves
 
 
-def _phase(spec: dict) -> Phase:
-    minutes = spec.get("minutes")  # [low, high], "cook", "lead", "side" or absent
-    return Phase(tuple(spec["roles"]), spec["text"], tuple(minutes) if isinstance(minutes, list) else minutes,
-                 tuple(spec.get("requires", ())))
-
-
-def _dish(key: str, spec: dict) -> Dish:
-    """One dish type of data/dish_types.json; its keys are the fields of Dish (leaf_tips may be absent)."""
-    return Dish(key, spec["indef"], spec["bare"], spec["gender"], tuple(spec["anchors"]),
-                tuple(_phase(p) for p in spec["phases"]), tuple(spec["tips"]), tuple(spec.get("leaf_tips", ())),
-                spec["quick"], spec["weight"])
-
-
-DISHES = {key: _dish(key, spec)
+# data/dish_types.json: {dish type: {field of Dish: value}}, each phase {field of Phase: value}.
+DISHES = {key: Dish(key, **dict(spec, phases=tuple(Phase(**phase) for phase in spec["phases"])))
           for key, spec in json.loads((DATA_DIR / "dish_types.json").read_text(encoding="utf-8")).items()}
 DISH_TYPES = tuple(DISHES)
 DISH_LABEL = {key: key.replace("_", " ") for key in DISHES}  # "al_horno" -> "al horno"

@@ -19,7 +19,6 @@ from chef.spanish import (DEFINITE, STRESSED_A, agree, capitalize, fix_conjuncti
 STYLES = {row["style"]: row for row in read_table("styles.csv")}
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}  # the order of the ingredient list
 SEASONING_ROLES = roles_with("seasoning")  # kept out of titles
-# A phase that cooks "everything" lasts at least this long in these dish types.
 COOK_MINIMUM = {"guiso": 20, "sopa": 15, "crema": 15, "arroz": 18}
 LEAFY = ("lechuga", "rúcula", "canónigos", "escarola", "endivias", "espinacas")  # salad leaves: leaf tips fit
 # Pantry basics a recipe uses are found in its text; names that contain one ("vinagre balsámico")
@@ -41,6 +40,8 @@ class Request:
     aliases: dict = field(default_factory=dict)  # catalogue name -> the word the cook typed for it
     dish_name: str = None  # set when the cook asked for a dish by name ("tortilla de patatas")
     extras: tuple = ()  # what the cook added to a named dish ("... con chorizo")
+    excluded: tuple = ()  # things of chef.catalogue.EXCLUSIONS the cook asked to leave out ("sin cebolla")
+    counts: dict = field(default_factory=dict)  # catalogue name -> how many the cook has ("2 zanahorias")
 
 
 # --- Quantities --------------------------------------------------------------
@@ -73,16 +74,31 @@ def quantity_phrase(ing: Ingredient, amount: float) -> str:
             return f"{max(2, int(round(amount)))} {ing.name}"
         if amount <= 0.6:
             return f"{'media' if ing.gender == 'f' else 'medio'} {ing.name}"
-        if amount <= 0.85:
-            return f"1 {ing.name} {agree('pequeñ', ing)}"
-        if amount <= 1.2:
-            return f"1 {ing.name} {agree('median', ing)}"
-        if amount <= 1.6:
-            return f"1 {ing.name} grande"
+        for most, size in ((0.85, agree("pequeñ", ing)), (1.2, agree("median", ing)), (1.6, "grande")):
+            if amount <= most:
+                return f"1 {ing.name} {size}"
         return f"{_round_grams(amount * ing.grams_per_unit)} g de {ing.name}"
     count = 1 if ing.unit == "pizca" else max(1, int(round(amount)))
     singular, plural = UNIT_FORMS[ing.unit]
     return f"{count} {singular if count == 1 else plural} de {ing.name}"
+
+
+def count_phrase(piece: str, count) -> str:
+    """'media cebolla', 'un puerro', '2 latas de atún' (piece: the counted word, singular|plural)."""
+    one, many = piece.split("|")
+    if count >= 2:
+        return f"{count} {many}"
+    feminine = one.split()[0].endswith("a")  # lata, pechuga, cebolla; bote, diente, puerro
+    return f"{('una' if feminine else 'un') if count == 1 else ('media' if feminine else 'medio')} {one}"
+
+
+def listed_quantity(req: Request, ing: Ingredient, amount: float) -> str:
+    """An ingredient's list line; a weighed one that the cook counted says the count too: '120 g de atún en
+    lata (2 latas)', '160 g de zanahoria (2 unidades)'."""
+    count, text = req.counts.get(ing.name, 0), quantity_phrase(ing, amount)
+    if ing.unit == "g" and count:
+        return f"{text} ({count_phrase(re.sub(r' [^|]*', '', ing.piece), count)})"  # "lata|latas"
+    return f"{text} ({count} unidades)" if ing.unit == "ud" and ing.number == "sg" and count >= 2 else text
 
 
 def ingredient_amount(ing: Ingredient, servings: int, n_requested: int, dish: str, n_proteins: int = 1) -> float:
@@ -97,22 +113,16 @@ def ingredient_amount(ing: Ingredient, servings: int, n_requested: int, dish: st
 
 
 def pantry_amount(name: str, dish: str, servings: int, requested: list) -> str:
-    roles = {ing.role for ing in requested}
     if name == "aceite de oliva":
-        if dish == "tortilla" and "tuberculo" in roles:
-            return "200 ml de aceite de oliva"
-        if dish == "ensalada":
-            return f"{3 + servings // 3} cucharadas de aceite de oliva"
-        return f"{2 + servings // 3} cucharadas de aceite de oliva"
+        if dish == "tortilla" and any(ing.role == "tuberculo" for ing in requested):
+            return "200 ml de aceite de oliva"  # to confit the potatoes
+        return f"{(3 if dish == 'ensalada' else 2) + servings // 3} cucharadas de aceite de oliva"
     if name == "caldo de verduras":
-        per = 200 if dish == "arroz" else 250
-        return f"{mass(per * servings, 'ml', 'l')} de caldo de verduras"
+        return f"{mass((200 if dish == 'arroz' else 250) * servings, 'ml', 'l')} de caldo de verduras"
     if name == "agua":
         return "2 l de agua" if dish in ("pasta", "ensalada") else "100 ml de agua"
     if name == "azúcar":
-        count = 1 if dish == "batido" else 1 + (servings + 1) // 2
-        unit = "cucharadita" if dish == "batido" else ("cucharada" if count == 1 else "cucharadas")
-        return f"{count} {unit} de azúcar"
+        return "1 cucharadita de azúcar" if dish == "batido" else f"{1 + (servings + 1) // 2} cucharadas de azúcar"
     if name == "vinagre":
         return f"{1 + servings // 3} cucharada{'s' if 1 + servings // 3 > 1 else ''} de vinagre"
     if name == "sal":
@@ -145,14 +155,9 @@ def phase_minutes(phase: Phase, items: list, req: Request, rng) -> int:
     if phase.minutes == "side":  # per side on the griddle, whatever its stewing time
         longest = max(ing.cook for ing in items)
         return max(2, min(5, longest // 4 if longest > 8 else longest))
-    if phase.minutes == "cook":
-        longest = max([ing.cook for ing in items or req.ingredients] + [0])
-        if not items:
-            longest = max(longest, COOK_MINIMUM.get(req.dish.key, 0))
-        return max(longest, 3)
-    if phase.minutes:
-        return rng.randint(*phase.minutes)
-    return 0
+    if phase.minutes == "cook":  # an "everything" phase lasts at least the dish type's minimum
+        return max([ing.cook for ing in items or req.ingredients] + [3 if items else COOK_MINIMUM.get(req.dish.key, 3)])
+    return rng.randint(*phase.minutes) if phase.minutes else 0
 
 
 def with_article(ing: Ingredient, participle: bool = False, juice: bool = False) -> str:
@@ -168,23 +173,17 @@ def with_article(ing: Ingredient, participle: bool = False, juice: bool = False)
 def prep_step(req: Request, verbs: dict) -> str:
     """'Pica la cebolla y el ajo. Corta el pimiento rojo en tiras.' grouped by action."""
     groups = {}
-    for ing in req.ingredients:
-        if ing.prep:
-            groups.setdefault((ing.prep, ing.prep_tail), []).append(ing)
-    sentences = []
-    for (prep, tail), items in groups.items():
-        verb = " y ".join(verbs[v] for v in prep)
-        sentences.append(capitalize(f"{verb} {join(with_article(i) for i in items)}{' ' + tail if tail else ''}."))
-    return " ".join(sentences)
+    for ing in (ing for ing in req.ingredients if ing.prep):
+        groups.setdefault((" y ".join(verbs[v] for v in ing.prep), ing.prep_tail), []).append(ing)
+    return " ".join(capitalize(f"{verb} {join(with_article(i) for i in items)}{' ' + tail if tail else ''}.")
+                    for (verb, tail), items in groups.items())
 
 
 def build_steps(req: Request, verbs: dict, rng) -> tuple:
     """(the steps' texts: preparation, then each phase that applies; total minutes, rounded up to 5)."""
     present = {ing.role for ing in req.ingredients}
-    steps, minutes, used = [], 0, set()
-    first = prep_step(req, verbs)
-    if first:
-        steps.append(first)
+    first, minutes, used = prep_step(req, verbs), 0, set()
+    steps = [first] if first else []
     for phase in req.dish.phases:
         items = [ing for ing in req.ingredients if ing.role in phase.roles and ing.name not in used]
         if phase.roles and not items or not phase_active(phase, present):
@@ -198,8 +197,7 @@ def build_steps(req: Request, verbs: dict, rng) -> tuple:
     missing = [ing.name for ing in req.ingredients if ing.name not in used]
     if missing:
         raise AssertionError(f"{req.dish.key}: sin paso para {missing}")
-    prep_minutes = min(15, 5 + 2 * sum(1 for ing in req.ingredients if ing.prep))
-    total = prep_minutes + minutes
+    total = min(15, 5 + 2 * sum(1 for ing in req.ingredients if ing.prep)) + minutes  # preparing, then cooking
     return steps, int(-(-total // 5) * 5)
 
 
@@ -251,17 +249,14 @@ def render_response(req: Request, style: str, amounts: dict, rng) -> tuple:
     verbs = VERBS[wording["verbs"]]
     steps, total_minutes = build_steps(req, verbs, rng)
     leafy = any(ing.name in LEAFY for ing in req.ingredients)
-    tip = rng.choice((req.dish.leaf_tips if leafy else ()) + req.dish.tips).format(**verbs)
+    tip = rng.choice([*req.dish.leaf_tips, *req.dish.tips] if leafy else req.dish.tips).format(**verbs)
     people = f"1 {wording['serving']}" if req.servings == 1 else f"{req.servings} {wording['servings']}"
-    lines = [title(req), wording["meta"].format(n=people, k=req.servings, t=total_minutes)]
     intro = wording[f"intro_{req.dish.gender}"].format(dish=req.dish.indef)
     if req.diet:
-        diet_note = "Receta " + join(DIET_NOTE[d] for d in req.diet) + "."
-        intro = f"{intro} {diet_note}".strip()
-    if intro:
-        lines.append(intro)
+        intro = f"{intro} Receta {join(DIET_NOTE[d] for d in req.diet)}.".strip()
+    lines = [title(req), wording["meta"].format(n=people, k=req.servings, t=total_minutes)] + ([intro] if intro else [])
     lines += ["", "Ingredientes:"]
-    lines += [f"- {quantity_phrase(ing, amounts[ing.name])}" for ing in sorted(req.ingredients, key=_list_order)]
+    lines += [f"- {listed_quantity(req, ing, amounts[ing.name])}" for ing in sorted(req.ingredients, key=_list_order)]
     lines += [f"- {pantry_amount(p.name, req.dish.key, req.servings, req.ingredients)}"
               for p in pantry_used(" ".join(steps) + " " + tip)]
     lines += ["", "Preparación:"]

@@ -47,9 +47,7 @@ def agree(stem: str, ing) -> str:
 def join(items) -> str:
     """'a', 'a y b', 'a, b y c' (the conjunction is fixed later by fix_conjunctions)."""
     items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " y " + items[-1]
+    return ", ".join(items[:-1]) + " y " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def capitalize(text: str) -> str:

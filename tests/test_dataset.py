@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from chef.catalogue import (ALIASES, ANNOUNCED_DIETS, CATALOGUE_NAME_RE, DATA_DIR, DIET_NOTE, DIET_PHRASES,
-                            DIET_WORDS, DIETS, DISH_NAMES, DISH_RECIPES, INGREDIENTS, NON_PANTRY, WRITTEN_ALIASES,
-                            resolve_name, violates)
+                            DIET_WORDS, DIETS, DISH_NAMES, DISH_RECIPES, EXCLUSIONS, INGREDIENTS, NON_PANTRY,
+                            WRITTEN_ALIASES, resolve_name, violates)
 from chef.dataset import SIZE_WEIGHTS, generate_examples
 from chef.dishes import DISH_LABEL, DISHES, PARTICIPLE_OF, ROLES
 from chef.files import read_jsonl
@@ -121,7 +121,8 @@ def test_conjunction_rules():
 CSV_TABLES = {  # file: (header, the columns that hold "yes" or nothing)
     "ingredients.csv": (["name", "category", "gender", "number", "role", "unit", "per_person", "grams_per_unit",
                          "cook", "prep", "prep_tail", "note", "meat", "fish", "animal", "dairy", "gluten", "pantry",
-                         "techniques"], ["meat", "fish", "animal", "dairy", "gluten", "pantry"]),
+                         "techniques", "piece"], ["meat", "fish", "animal", "dairy", "gluten", "pantry"]),
+    "exclusions.csv": (["thing", "article", "allergy", "ingredients"], ["allergy"]),
     "aliases.csv": (["alias", "common", "ingredients"], ["common"]),
     "named_dishes.csv": (["names", "gender", "number", "dish_type", "core", "optional"], []),
     "diets.csv": (["diet", "phrase", "request", "understood", "recipe_note", "announced"],
@@ -132,7 +133,7 @@ CSV_TABLES = {  # file: (header, the columns that hold "yes" or nothing)
     "styles.csv": (["style", "verbs", "serving", "servings", "meta", "intro_m", "intro_f", "tip"], []),
 }
 JSON_TABLES = {"dish_types.json": set(DISHES),
-               "request_templates.json": {"ingredient_requests", "dish_requests", "quick"}}
+               "request_templates.json": {"ingredient_requests", "dish_requests", "quick", "exclusions", "greetings"}}
 
 
 @pytest.mark.parametrize("name", sorted(CSV_TABLES))
@@ -189,7 +190,7 @@ def test_unique_and_fields(examples):
     assert len({frozenset(ex["ingredients"]) for ex in plain}) == len(plain)
     for ex in examples:
         assert set(ex) == {"instruction", "response", "ingredients", "aliases", "dish_name", "dish_type", "style",
-                           "diet", "servings", "time_minutes"}
+                           "diet", "servings", "time_minutes", "excluded", "counts", "variants"}
         assert isinstance(ex["aliases"], dict) and (ex["dish_name"] is None or isinstance(ex["dish_name"], str))
         assert not (ex["aliases"] and ex["dish_name"])
         assert 1 <= len(ex["ingredients"]) <= 8
@@ -426,6 +427,118 @@ def test_alias_and_dish_checkers_catch_errors(examples):
 
 
 # ---------------------------------------------------------------------------
+# Exclusions, counted quantities, further wordings (issue #19)
+# ---------------------------------------------------------------------------
+def word_re(phrase):
+    """A phrase as whole words of folded text, singular or plural ("ajo", "ajos"; "tomate", "tomates cherry")."""
+    return re.compile(rf"(?<!\w){re.escape(fold(phrase))}(?:e?s)?(?!\w)")
+
+
+def exclusion_errors(row):
+    """What is wrong with a row's exclusions: the request must say each thing, and neither the thing nor
+    any ingredient it rules out may be anywhere in the recipe (title, list, steps, tip)."""
+    errors = []
+    for thing in row["excluded"]:
+        if not says(row["instruction"], thing):
+            errors.append(f"la petición no dice «{thing}»")
+        for name in (thing, *EXCLUSIONS[thing]):
+            if word_re(name).search(fold(row["response"])) or name in row["ingredients"]:
+                errors.append(f"sin «{thing}», y la receta lleva {name}")
+    return errors
+
+
+def said(piece, count):
+    """A regex for a count of a piece ("lata de atún|latas de atún") as a cook or a list writes it."""
+    one, many = piece.split("|")
+    return {0.5: f"medi[oa] {one}", 1: f"(?:una?|1) {one}"}.get(count, f"{count} {many}")
+
+
+def count_errors(row):
+    """What is wrong with a row's counts: the request must give each count, and the recipe's list use
+    that amount: the count itself, or the grams it weighs with the count after them."""
+    errors = []
+    ingredient_lines, _ = sections(row["response"])
+    for name, count in row["counts"].items():
+        ing = INGREDIENTS[name]
+        if not re.search(rf"(?<!\w){fold(said(ing.piece, count))}(?!\w)", fold(row["instruction"])):
+            errors.append(f"la petición no dice {count} de {name}")
+        line = next(line for line in ingredient_lines if name in names_in(line))
+        if ing.unit == "g":
+            first_words = "|".join(w.split()[0] for w in ing.piece.split("|"))
+            weight = re.match(r"- (\d+(?:,\d)?) (k?g) de ", line)
+            grams = float(weight.group(1).replace(",", ".")) * (1000 if weight.group(2) == "kg" else 1)
+            right = abs(grams - count * ing.grams_per_unit) <= 0.1 * count * ing.grams_per_unit and \
+                re.search(rf"\({said(first_words, count)}\)$", line)
+        elif ing.unit == "diente" or ing.number == "pl":
+            right = re.fullmatch(f"- {said(ing.piece, count)}", line)
+        else:
+            right = re.fullmatch(f"- {said(ing.piece.split('|')[0] + '|', count)}( \\w+)?", line) if count < 2 \
+                else line.endswith(f"({count} unidades)")
+        if not right:
+            errors.append(f"{count} de {name}, y la lista dice «{line}»")
+    return errors
+
+
+def test_exclusions_rule_out_every_name_that_says_them():
+    for thing, names in EXCLUSIONS.items():
+        assert set(resolve_name(thing)) <= set(names), thing  # "sin pescado": at least what "pescado" names
+        assert resolve_name(thing) or thing in DIET_WORDS or thing == "picante", thing  # words the chat reads
+        for name in INGREDIENTS:  # "sin tomate" rules out tomate triturado and tomates cherry too
+            assert not word_re(thing).search(fold(name)) or name in names, (thing, name)
+        assert not any(INGREDIENTS[n].pantry for n in names), thing
+
+
+def test_pieces_are_words_the_chat_reads():
+    for ing in INGREDIENTS.values():
+        if ing.piece:
+            one, many = ing.piece.split("|")
+            assert ing.unit in ("ud", "diente") or ing.unit == "g" and ing.grams_per_unit, ing.name
+            assert {ing.name} <= set(resolve_name(many)) or " de " in one, ing.name  # "2 zanahorias"
+
+
+def test_checkers_of_exclusions_and_counts_catch_errors():
+    rows = read_jsonl(COMMITTED)
+    row = next(r for r in rows if r["excluded"] and not r["dish_name"])
+    assert not exclusion_errors(row)
+    assert exclusion_errors(dict(row, response=row["response"] + "\nNota: " + EXCLUSIONS[row["excluded"][0]][0]))
+    assert exclusion_errors(dict(row, instruction="pollo"))
+    for row in [r for r in rows if r["counts"]][:40]:
+        assert not count_errors(row)
+        (name, count), *_ = row["counts"].items()
+        assert count_errors(dict(row, counts={name: count + 2}))
+
+
+def test_generated_exclusions_and_counts(examples):
+    """Another seed than the committed file's: the rules hold by construction, not by luck."""
+    assert any(ex["excluded"] for ex in examples) and any(ex["counts"] for ex in examples)
+    for ex in examples:
+        assert not exclusion_errors(ex) and not count_errors(ex), (exclusion_errors(ex), count_errors(ex), ex)
+
+
+def test_committed_file_exclusions_counts_and_variants():
+    rows = read_jsonl(COMMITTED)
+    excluded = [r for r in rows if r["excluded"]]
+    counted = [r for r in rows if r["counts"]]
+    assert 0.06 <= len(excluded) / len(rows) <= 0.10 and 0.06 <= len(counted) / len(rows) <= 0.10
+    assert {t for r in excluded for t in r["excluded"]} == set(EXCLUSIONS)  # each thing is left out somewhere
+    assert any(r["diet"] for r in excluded) and any(r["dish_name"] for r in excluded)
+    assert any(len(r["excluded"]) == 2 for r in excluded) and any(r["servings"] for r in counted)
+    for row in excluded:
+        assert not exclusion_errors(row), (exclusion_errors(row), row)
+    for row in counted:
+        assert not count_errors(row), (count_errors(row), row)
+    for row in rows:
+        variants = row["variants"]
+        assert 2 <= len(variants) <= 4 and len(set(variants)) == len(variants), row
+        assert row["instruction"] not in variants and all(v.strip() for v in variants), row
+    wordings = [v for r in rows for v in r["variants"]]
+    assert 0.15 <= sum(fold(v).startswith(("hola", "¡hola", "buenas")) for v in wordings) / len(wordings) <= 0.45
+    # Another wording says the same request: mostly the same things left out and counted (a typo may hit one).
+    kept = [says(v, t) for r in excluded for v in r["variants"] for t in r["excluded"]]
+    assert sum(kept) / len(kept) > 0.9
+
+
+# ---------------------------------------------------------------------------
 # The file and the command line
 # ---------------------------------------------------------------------------
 
@@ -476,7 +589,7 @@ def test_committed_file_aliases_and_dish_names():
     aliased = [r for r in rows if r["aliases"]]
     named = [r for r in rows if r["dish_name"]]
     assert 0.20 <= len(aliased) / len(rows) <= 0.25
-    assert 0.04 <= len(named) / len(rows) <= 0.06
+    assert 0.04 <= len(named) / len(rows) <= 0.07
     for row in aliased:
         assert not row["dish_name"] and not alias_errors(row), (alias_errors(row), row)
     for row in named:
