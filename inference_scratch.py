@@ -11,9 +11,11 @@ or Ctrl-D leaves, Ctrl-C stops a recipe being written (and leaves when pressed a
 however the chat was started. Sampling defaults come from the model's generation_config.json;
 the flags override them. The device is CUDA, then MPS, then CPU.
 
-Before each recipe, stderr names the words of the request that are not known ingredients
-("No conozco como ingrediente: kale. Uso lo demás.") and the requested ingredients that break
-a requested diet ("Ojo: el chorizo no es vegetariano."); the recipe is written anyway.
+Before each recipe, stderr names what the model will not use: a dish it cannot cook yet ("Aún no
+sé cocinar gazpacho..."), words that are not known ingredients ("No conozco como ingrediente: kale.
+Uso lo demás."), states ("No tengo en cuenta: duro."), and the requested ingredients that break a
+requested diet ("Ojo: el chorizo no es vegetariano."); the recipe is written anyway. Ingredients
+left out ("sin cebolla", "no me gusta el pimiento", "alérgica a las nueces") are not asked for.
 
 The pieces: chef.requests reads the request, chef.prompt renders it with the chat template,
 chef.chat.Chef writes the recipe with chef.decoding's loop over the model's KV cache.

@@ -1,19 +1,19 @@
 """Reading what a cook typed: the words the catalogue knows (ingredients, their aliases, dishes,
-diets), the unknown ones, and the notes said before a recipe ("No conozco como ingrediente: kale.").
+diets), what is left out ("sin cebolla"), the dishes and states the generator cannot cook yet
+("gazpacho", "huevo duro"), the unknown words, and the notes said before a recipe.
 
-The chat prints request_notes(); the evaluation and the generator's tests read requests with
-read_request(). Words are compared with chef.spanish.fold, singular or plural alike. Pure Python.
+The chat prints request_notes(). Words are compared with chef.spanish.fold, singular or plural alike.
 """
 
 import difflib
 import functools
 import re
 
-from chef.catalogue import ALIASES, DATA_DIR, DIET_WORDS, DISH_NAMES, INGREDIENTS, violates
+from chef.catalogue import ALIASES, DATA_DIR, DIET_WORDS, DISH_NAMES, INGREDIENTS, read_table, violates
 from chef.dataset import DISH_REQUEST_TEMPLATES, INSTRUCTION_TEMPLATES, QUICK_PHRASES
 from chef.dishes import DISH_LABEL, DISHES
 from chef.recipes import UNIT_FORMS
-from chef.spanish import DEFINITE, ENDINGS, fix_conjunctions, fold, join
+from chef.spanish import DEFINITE, ENDINGS, agree, fix_conjunctions, fold, join
 
 # Notes printed before a recipe (the model answers anyway: these inform, they do not refuse).
 UNKNOWN_NOTE = "No conozco como ingrediente: {words}."
@@ -24,15 +24,16 @@ SPANISH_HINT = (" Escribe los ingredientes en español, por ejemplo: pollo, arro
                 " (/ingredientes muestra los que conozco).")
 MAX_SHOWN_UNKNOWN = 8  # a pasted paragraph is not listed word by word
 DIET_NOTE = "Ojo: {clashes}."  # "Ojo: el chorizo no es vegetariano."
-REQUEST_WORDS_FILE = DATA_DIR / "request_words.txt"  # known words that are not ingredients ("hola", "tengo")
-EXCLUDING = ("sin", "ni")  # "sin cebolla": an ingredient left out, not one asked for
+UNCOOKED_NOTE = "Aún no sé cocinar {words}: te propongo una receta con lo demás."  # data/spanish_dishes.csv
+STATE_NOTE = "No tengo en cuenta: {words}."  # "huevos duros": the generator cooks them from raw
+LISTED = {"ing": "excluded", "dish": "dishes", "diet": "diets",  # the lists of a reading, by kind of phrase
+          "uncooked": "uncooked", "state": "states", "unknown": "unknown"}
+REQUEST_WORDS_FILE = DATA_DIR / "request_words.txt"  # known words ("hola", "tengo"), states, "sin"...
 
 
 def stem(word):
-    """One key for the singular and the plural of a folded word: huevo(s), limon(es), nuez/nueces.
-
-    Doubled letters count once ("cebola", "holaa"), on both sides of every comparison.
-    """
+    """One key for the singular and the plural of a folded word: huevo(s), limon(es), nuez/nueces;
+    doubled letters count once ("cebola", "holaa"), on both sides of every comparison."""
     word = re.sub(r"(.)\1+", r"\1", word)
     if len(word) > 3 and word.endswith("s"):
         word = word[:-1]
@@ -51,20 +52,25 @@ def phrase_key(phrase):
     return tuple(key for key, _ in tokenize(phrase))
 
 
-def known_words():
-    """Stems of the words a request may hold beside its ingredients: data/request_words.txt and
-    the generator's own phrasing (templates, quick phrases, dish types, units)."""
-    lines = REQUEST_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+@functools.cache
+def word_lists():
+    """The lists of data/request_words.txt: name ("state", "without"...) -> phrase keys. "" holds the
+    known words: those of the file and of the generator's own phrasing (templates, dish types, units)."""
     texts = [*INSTRUCTION_TEMPLATES, *DISH_REQUEST_TEMPLATES, *QUICK_PHRASES, *DISH_LABEL.values(),
-             *(form for pair in UNIT_FORMS.values() for form in pair),
-             *(line for line in lines if not line.startswith("#"))]
-    return {word for text in texts for word, _ in tokenize(text)}  # {ings} and such add a few harmless words
+             *(form for pair in UNIT_FORMS.values() for form in pair)]  # {ings} and such add a few harmless words
+    lists = {"": {(word,) for text in texts for word, _ in tokenize(text)}}
+    for line in REQUEST_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+        name, _, text = line.rpartition(":")
+        if not line.startswith("#"):
+            lists.setdefault(name, set()).update(map(phrase_key, text.split("," if name else None)))
+    return lists
 
 
 @functools.cache
 def vocabulary():
-    """(phrases, longest): phrase key -> (kind, value), kind "ing" (catalogue names), "dish",
-    "diet" or "word" (known, but not an ingredient); longest is the most words in a phrase.
+    """(phrases, longest): phrase key -> (kind, value), kind "ing" (catalogue names), "dish", "diet",
+    "uncooked" (a dish not cooked yet), "state", "cooked" (a state of leftovers), "without" ("sin")
+    or "word" (known, but not an ingredient); longest is the most words in a phrase.
 
     Earlier kinds win on a shared key: "arroz" is an ingredient before it is a dish type.
     Names that share a key share their families (families only serve to check diets, and a
@@ -79,30 +85,35 @@ def vocabulary():
         if kind == old_kind == "ing":  # "pechuga" and "pechugas" share a key: join their families
             phrases[key] = (kind, tuple(dict.fromkeys(old_value + value)))
 
-    for name in INGREDIENTS:
-        add(name, "ing", (name,))
+    for name, ing in INGREDIENTS.items():  # "garbanzos cocidos": as the generator writes them
+        for phrase in {name, f"{name} {agree(ing.note, ing)}" if ing.note else name}:
+            add(phrase, "ing", (name,))
     for alias, names in ALIASES.items():
         add(alias, "ing", tuple(names))
     for dish in DISH_NAMES:
         add(dish, "dish", dish)
     for phrase, diet in DIET_WORDS.items():
         add(phrase, "diet", diet)
+    for row in read_table("spanish_dishes.csv"):  # not cooked yet, unless the generator cooks it now
+        names = {row["name"], *row["aliases"].split("; ")} - {""}
+        for dish in () if names & DISH_NAMES.keys() else names:
+            add(dish, "uncooked", dish)
+    for kind in ("state", "cooked", "without"):
+        phrases.update({key: (kind, None) for key in word_lists()[kind] if key not in phrases})
     for dish in DISHES.values():  # "un plato de pasta", "receta de pasta": the kind of dish
         for phrase in (dish.indef, dish.indef.split(" ", 1)[1], f"receta de {dish.bare}"):
             add(phrase, "word", None)
-    for word in known_words() | {word for key in list(phrases) for word in key}:
-        phrases.setdefault((word,), ("word", None))
+    inside = {(word,) for key, (kind, _) in phrases.items() if kind != "uncooked" for word in key}
+    for key in word_lists()[""] | inside:
+        phrases.setdefault(key, ("word", None))
     return phrases, max(len(key) for key in phrases)
 
 
 @functools.cache
 def one_word_names():
-    """Folded one-word ingredient names and aliases -> the name to suggest (with its accents)."""
-    names = {}
-    for name in (*INGREDIENTS, *ALIASES):
-        if len(phrase_key(name)) == 1 and (fold(name) not in names or not name.isascii()):
-            names[fold(name)] = name
-    return names
+    """Folded one-word ingredient names and aliases -> the name to suggest, with its accents if any."""
+    names = sorted((*INGREDIENTS, *ALIASES), key=lambda name: not name.isascii())  # accented last: they win
+    return {fold(name): name for name in names if len(phrase_key(name)) == 1}
 
 
 def suggest(word):
@@ -112,18 +123,19 @@ def suggest(word):
     return names[close[0]] if close else None
 
 
-def scan(tokens, start, end, dishes=True):
-    """(kind, value, first, last) of the phrases in tokens[start:end], longest first; value
-    None for an unknown word. The ingredients named inside a dish's name follow the dish."""
+def scan(tokens, start, end, inside=("ing",)):
+    """(kind, value, first, last) of the phrases in tokens[start:end], longest first; value None
+    for an unknown word. The phrases of the kinds `inside` named inside a dish's name follow the
+    dish ("lentejas con chorizo": chorizo); inside=() reads within a dish's name."""
     phrases, longest = vocabulary()
     found, i = [], start
     while i < end:
         for size in range(min(longest, end - i), 0, -1):
             kind, value = phrases.get(tuple(key for key, _ in tokens[i:i + size]), (None, None))
-            if kind and (dishes or kind != "dish"):
+            if kind and (inside or kind not in ("dish", "uncooked")):
                 found.append((kind, value, i, i + size - 1))
-                if kind == "dish":  # "lentejas con chorizo": chorizo is asked for too
-                    found += [hit for hit in scan(tokens, i, i + size, dishes=False) if hit[0] == "ing"]
+                if kind in ("dish", "uncooked"):
+                    found += [hit for hit in scan(tokens, i, i + size, ()) if hit[0] in inside]
                 i += size
                 break
         else:
@@ -133,54 +145,51 @@ def scan(tokens, start, end, dishes=True):
 
 
 def is_exempt(lower, tokens, first, last, diet_starts):
-    """Whether the ingredient named by tokens[first:last + 1] escapes the diet checks: left out
-    ("sin cebolla", "ni leche"), adapted ("pan sin gluten"), or a kind of dish the generator
-    adapts to any diet ("pasta para celíacos")."""
-    left_out = first > 0 and tokens[first - 1][0] in EXCLUDING
+    """Whether the ingredient named by tokens[first:last + 1] escapes the diet checks: adapted
+    ("pan sin gluten"), or a kind of dish the generator adapts to any diet ("pasta para celíacos")."""
     adapted = (last + 1 in diet_starts and tokens[last + 1][0] == "sin"
                and lower[tokens[last][1][1]:tokens[last + 1][1][0]].isspace())
     shown = lower[tokens[first][1][0]:tokens[last][1][1]]
     dish_type = phrase_key(shown) in {phrase_key(label) for label in DISH_LABEL.values()}
-    return left_out or adapted or dish_type
+    return adapted or dish_type
 
 
 def read_request(text):
     """What a request asks for, read with the catalogue's words, longest phrases first.
 
     Returns a dict: "ingredients" as (text as typed, catalogue names, exempt from diet checks:
-    see is_exempt); "dishes"; "diets" (no repeats); "unknown" (words as typed, no repeats,
-    numbers and single letters ignored).
+    see is_exempt), and the lists of LISTED: "excluded" ("sin cebolla"), "uncooked", "states" and
+    "unknown" as typed (numbers and single letters ignored), "dishes" and "diets". No repeats.
     """
-    lower, tokens = text.lower(), tokenize(text)
-    found = scan(tokens, 0, len(tokens))
+    lower, tokens, lists = text.lower(), tokenize(text), word_lists()
+    leftovers = any((key,) in lists["leftover"] for key, _ in tokens)  # "me sobró pollo asado": a state
+    found = scan(tokens, 0, len(tokens), ("ing", "cooked") if leftovers else ("ing",))
     diet_starts = {first for kind, _, first, _ in found if kind == "diet"}
-    reading = {"ingredients": [], "dishes": [], "diets": [], "unknown": []}
+    after_ing = {last + 1 for kind, _, _, last in found if kind == "ing"}
+    reading = {key: [] for key in ("ingredients", *LISTED.values())}
+    excluding = False  # after "sin", "no me gusta"... and any articles: "alérgica a los frutos secos"
     for kind, value, first, last in found:
         shown = lower[tokens[first][1][0]:tokens[last][1][1]]
-        if kind == "ing":
+        if kind == "cooked" or kind == "dish" and first in after_ing and (tokens[first][0],) in lists["state"]:
+            kind = "state" if leftovers or kind == "dish" else "word"  # "arroz cocido": not the dish "cocido"
+        if kind == "ing" and not excluding:
             reading["ingredients"].append((shown, value, is_exempt(lower, tokens, first, last, diet_starts)))
-        elif kind == "dish":
-            reading["dishes"].append(value)
-        elif kind == "diet" and value not in reading["diets"]:
-            reading["diets"].append(value)
-        elif kind == "unknown" and not shown.isdigit() and len(shown) > 1 and shown not in reading["unknown"]:
-            reading["unknown"].append(shown)
-    return reading
+        elif kind in LISTED and (kind != "unknown" or not shown.isdigit() and len(shown) > 1):
+            reading[LISTED[kind]].append(value if kind in ("dish", "diet") else shown)
+        excluding = kind == "without" or excluding and (tokens[first][0],) in lists["article"]
+    return {key: list(dict.fromkeys(items)) for key, items in reading.items()}
 
 
 def gender_number(shown, names):
     """Gender and number of a name as typed, for its article: the catalogue's when it is
     a catalogue name or starts like one ("pimientos" -> pimiento rojo), else the ending."""
     candidates = (*names, *INGREDIENTS)
-    for name in candidates:
-        if fold(name) == fold(shown):
-            return INGREDIENTS[name].gender, INGREDIENTS[name].number
-    number = "pl" if fold(shown).endswith("s") else "sg"
-    head = phrase_key(shown)[:1]
-    for name in candidates:
-        if phrase_key(name)[:1] == head:
-            return INGREDIENTS[name].gender, number
-    return ("f" if fold(shown).rstrip("s").endswith("a") else "m"), number
+    same = [INGREDIENTS[name] for name in candidates if fold(name) == fold(shown)]
+    if same:
+        return same[0].gender, same[0].number
+    alike = [INGREDIENTS[name] for name in candidates if phrase_key(name)[:1] == phrase_key(shown)[:1]]
+    gender = alike[0].gender if alike else "f" if fold(shown).rstrip("s").endswith("a") else "m"
+    return gender, "pl" if fold(shown).endswith("s") else "sg"
 
 
 def diet_clash(diet, items):
@@ -202,7 +211,7 @@ def unknown_note(reading):
     suggestions = [suggest(word) for word in unknown[:MAX_SHOWN_UNKNOWN]]
     shown = [SUGGESTION.format(word=word, name=name) if name else word for word, name in zip(unknown, suggestions)]
     note = UNKNOWN_NOTE.format(words=", ".join(shown) + (", …" if len(unknown) > MAX_SHOWN_UNKNOWN else ""))
-    if reading["ingredients"] or reading["dishes"]:
+    if reading["ingredients"] or reading["dishes"] or reading["uncooked"]:
         return note + UNKNOWN_REST
     if not any(suggestions):  # nothing understood and no typo to fix: another language?
         return note + SPANISH_HINT
@@ -226,6 +235,9 @@ def has_words(text):
 
 
 def request_notes(text):
-    """The lines said before the recipe: unknown words, then broken diets ([] for a request of known words)."""
+    """The lines said before the recipe ([] for a request of known words): dishes not cooked yet,
+    unknown words, states not cooked from, broken diets."""
     reading = read_request(text)
-    return [note for note in (unknown_note(reading), diet_note(reading)) if note]
+    uncooked, states = (template.format(words=join(reading[key])) if reading[key] else None
+                        for template, key in ((UNCOOKED_NOTE, "uncooked"), (STATE_NOTE, "states")))
+    return [note for note in (uncooked, unknown_note(reading), states, diet_note(reading)) if note]
