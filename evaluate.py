@@ -15,7 +15,9 @@ Metrics (chef/metrics.py, per request, then averaged): held-out loss and perplex
 reference answers; ingredient recall in the `Ingredientes:` list and in the steps; unrequested main
 ingredients; diet violations; format validity; answers that never end; repeated 4-grams; distinct-2;
 copying from the training recipes; incoherent recipes. The model (only) also answers the requests
-written by hand in peticiones_a_mano.jsonl, the way people type them (a second table).
+written by hand in peticiones_a_mano.jsonl, the way people type them (a second table, then per kind
+the shares fully right and incoherent; counted units, "2 zanahorias", are not checked yet): all of
+them, or with --num N < 300 a fixed sample, the first ceil(N / kinds) of each kind in file order.
 
 The tables are printed; with --card they are also written into the model card (README.md of the
 model folder; a GGUF's results in their own section of the --model folder's card), unless the card
@@ -24,7 +26,7 @@ shows an evaluation of more requests. Every generation goes to a JSON file.
 Commands:
   python evaluate.py                                   # chef-bot-scratch-final/, 300 requests, greedy
   python evaluate.py --card                            # the same, tables written into the model card
-  python evaluate.py --num 20                          # quick look
+  python evaluate.py --num 10                          # quick look: 10 new requests, 1 hand-written of each kind
   python evaluate.py --no-hand                         # the generated requests only
   python evaluate.py --hand-file mis_peticiones.jsonl  # another hand-written set, same format
   OMP_NUM_THREADS=1 python evaluate.py                 # CPU shared with other work: 1 thread was 2x faster
@@ -43,8 +45,8 @@ from chef.card import hand_table, markdown_table, write_evaluation
 from chef.catalogue import INGREDIENTS
 from chef.cli import check_flag, import_heavy, make_parser, run_main
 from chef.decoding import cap_new_tokens
-from chef.evaluation import (GGUFModel, HFModel, answer_hand, check_gguf, generate_answers, heldout_requests,
-                             ngram_baseline, progress_bar, read_hand_requests, reference_examples, request_records,
+from chef.evaluation import (GGUFModel, HFModel, answer_hand, check_gguf, generate_answers, hand_sample,
+                             heldout_requests, ngram_baseline, progress_bar, read_hand_requests, reference_examples, request_records,
                              score_systems, training_combinations)
 from chef.files import atomic_write_text, check_writable, read_jsonl
 from chef.hardware import hardware_name, pick_device
@@ -72,7 +74,9 @@ def parse_args(argv=None):
     parser.add_argument("--gguf", type=Path, help="evalúa este fichero GGUF con llama-cpp-python en lugar de la carpeta")
     parser.add_argument("--data", type=Path, default=DATA_FILE,
                         help=f"JSONL de entrenamiento: base de las líneas base y de las exclusiones (por defecto: {DATA_FILE.name})")
-    parser.add_argument("--num", type=int, default=NUM_REQUESTS, help="peticiones nuevas a evaluar (por defecto: %(default)s)")
+    parser.add_argument("--num", type=int, default=NUM_REQUESTS,
+                        help="peticiones nuevas a evaluar (por defecto: %(default)s); con menos, unas tantas a mano, "
+                        "las primeras de cada tipo (siempre las mismas)")
     parser.add_argument("--seed", type=int, default=SEED, help="semilla del generador de peticiones y del muestreo (por defecto: %(default)s)")
     parser.add_argument("--temperature", type=float, default=0.0,
                         help="0 = voraz (por defecto); mayor que 0 muestrea como el chat")
@@ -105,18 +109,14 @@ def parse_args(argv=None):
 def decoding_settings(args):
     """Greedy by default; with --temperature the chat's top-k / top-p unless given."""
     defaults = generation_defaults(args.model)  # chef.prompt.SAMPLING_DEFAULTS when the folder has none
-    return {
-        "temperature": args.temperature,
-        "top_k": args.top_k if args.top_k is not None else defaults["top_k"],
-        "top_p": args.top_p if args.top_p is not None else defaults["top_p"],
-        "max_new_tokens": args.max_new_tokens or defaults["max_new_tokens"],
-    }
+    return {"temperature": args.temperature, "top_k": args.top_k if args.top_k is not None else defaults["top_k"],
+            "top_p": args.top_p if args.top_p is not None else defaults["top_p"],
+            "max_new_tokens": args.max_new_tokens or defaults["max_new_tokens"]}
 
 
 def describe_decoding(s):
-    if s["temperature"] <= 0:
-        return "greedy"
-    return f"sampled (temperature {s['temperature']:g}, top-k {s['top_k']}, top-p {s['top_p']:g})"
+    return ("greedy" if s["temperature"] <= 0
+            else f"sampled (temperature {s['temperature']:g}, top-k {s['top_k']}, top-p {s['top_p']:g})")
 
 
 # --- Main --------------------------------------------------------------------
@@ -147,6 +147,9 @@ def main(argv=None):
     requests = heldout_requests(rows, train_combos, args.num, args.seed)
     print(f"peticiones: {len(requests)} nuevas (semilla {args.seed}); entrenamiento: {len(rows)} recetas de {args.data}",
           file=sys.stderr)
+    if hand_requests and args.num < NUM_REQUESTS:  # the quick look: a fixed sample that keeps every kind
+        hand_requests, total = hand_sample(hand_requests, args.num), len(hand_requests)
+        print(f"a mano: {len(hand_requests)} de {total} (las primeras de cada tipo; todas sin --num)", file=sys.stderr)
 
     # -- the model: loss on the reference recipes, then its own answers ---------------
     model = GGUFModel(args.gguf) if args.gguf else HFModel.load(args.model, device)

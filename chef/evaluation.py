@@ -6,6 +6,7 @@ checkpoint score (chef.metrics.task_metrics).
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,8 @@ def heldout_requests(train_rows, train_combos, num, seed):
 # One JSON object a line: {"request": "pollo, arroz", "must_use": [["pechuga de pollo", ..., "pollo"],
 # [...]], "must_not": ["nata"], "diet": ["sin lactosa"], "kind": "list"}. A must_use group is one
 # thing the cook asked for, written as the names that count for it (catalogue names and the
-# cook's own word); must_not lists what the request excludes ("sin cebolla").
+# cook's own word); must_not lists what the request excludes ("sin cebolla"). Fields such as
+# `counts`, `state` and `dish` describe the request further and are not scored yet.
 HAND_KINDS = {row["kind"]: row["label"] for row in read_table("hand_kinds.csv")}  # `kind` -> how the table names it
 
 
@@ -93,16 +95,24 @@ def read_hand_requests(path):
     return rows
 
 
+def hand_sample(rows, num):
+    """A fixed quick-look sample of about num requests: the first ceil(num / kinds) of each kind, in file order."""
+    per_kind, taken, sample = -(-num // len({r["kind"] for r in rows})), Counter(), []
+    for r in rows:
+        taken[r["kind"]] += 1
+        if taken[r["kind"]] <= per_kind:
+            sample.append(r)
+    return sample
+
+
 # --- The model: Hugging Face folder or GGUF, behind the same few methods -----
 class HFModel:
     """A model folder of train_from_scratch.py, decoded in left-padded batches."""
 
     def __init__(self, model, tokenizer, device, name):
         self.model, self.tokenizer, self.device, self.name = model, tokenizer, device, name
-        self.eos_id = self.model.config.eos_token_id
-        self.pad_id = self.model.config.pad_token_id
-        self.vocab_size = self.model.config.vocab_size
-        self.context = self.model.config.max_position_embeddings
+        self.eos_id, self.pad_id = model.config.eos_token_id, model.config.pad_token_id
+        self.vocab_size, self.context = model.config.vocab_size, model.config.max_position_embeddings
 
     @classmethod
     def load(cls, model_dir, device):

@@ -16,7 +16,8 @@ from chef.card import (CARD_END, CARD_START, CARD_START_GGUF, COHERENCE_ROWS, ha
 from chef.catalogue import DIETS, INGREDIENTS, violates
 from chef.cli import ChefError
 from chef.dataset import generate_examples
-from chef.evaluation import HAND_KINDS, SYSTEMS, HFModel, heldout_requests, read_hand_requests, training_combinations
+from chef.evaluation import (HAND_KINDS, SYSTEMS, HFModel, hand_sample, heldout_requests, read_hand_requests,
+                             training_combinations)
 from chef.files import read_jsonl
 from chef.metrics import (
     CopyIndex,
@@ -277,13 +278,9 @@ def test_coherence_in_the_summary():
 # ---------------------------------------------------------------------------
 # Hand-written requests (peticiones_a_mano.jsonl)
 # ---------------------------------------------------------------------------
-NEW_CASES_FILE = REPO_DIR / "peticiones_casos_nuevos.jsonl"  # the kinds the training data lacks (issue 19)
-
-
-@pytest.mark.parametrize("path, at_least", [(HAND_FILE, 150), (NEW_CASES_FILE, 80)])
-def test_hand_file_is_sound(path, at_least):
-    rows = read_hand_requests(path)
-    assert len(rows) >= at_least
+def test_hand_file_is_sound():
+    rows = read_hand_requests(HAND_FILE)
+    assert len(rows) >= 260  # 174 of the first kinds, then 93 of those the data lacked (issue 19)
     assert len({" ".join(r["request"].lower().split()) for r in rows}) == len(rows)  # no request twice
     kinds = {}
     for r in rows:
@@ -302,8 +299,19 @@ def test_hand_file_is_sound(path, at_least):
 
 
 def test_every_kind_has_requests():
-    kinds = {r["kind"] for path in (HAND_FILE, NEW_CASES_FILE) for r in read_hand_requests(path)}
-    assert kinds == set(HAND_KINDS)
+    assert {r["kind"] for r in read_hand_requests(HAND_FILE)} == set(HAND_KINDS)
+
+
+def test_hand_sample_takes_the_first_of_each_kind():
+    rows = read_hand_requests(HAND_FILE)
+    first = {}
+    for r in rows:
+        first.setdefault(r["kind"], r)
+    assert hand_sample(rows, 10) == [r for r in rows if r is first[r["kind"]]]  # 1 of each kind, in file order
+    two = hand_sample(rows, len(HAND_KINDS) + 1)  # ceil(19 / 18) = 2 of each kind
+    assert len(two) == 2 * len(HAND_KINDS) and two == hand_sample(rows, len(HAND_KINDS) + 1)
+    most = max(sum(r["kind"] == k for r in rows) for k in HAND_KINDS)
+    assert hand_sample(rows, most * len(HAND_KINDS)) == rows  # enough for every kind: the whole set, in order
 
 
 def test_hand_file_errors_name_the_request(tmp_path):
@@ -372,11 +380,15 @@ def test_hand_summary_and_table():
     assert summary["forbidden_rate"] == 1.0 and summary["forbidden_requests"] == 1
     assert summary["violation_rate"] == 1.0 and summary["diet_requests"] == 1
     assert summary["no_end"] == 0.5 and summary["incoherent"] == 0.0
-    assert summary["by_kind"] == {"diet": {"requests": 1, "fully_right": 0.0}, "list": {"requests": 1, "fully_right": 1.0}}
+    assert summary["by_kind"] == {"diet": {"requests": 1, "fully_right": 0.0, "incoherent": 0.0},
+                                  "list": {"requests": 1, "fully_right": 1.0, "incoherent": 0.0}}
     table = hand_table(summary)
     assert table.startswith("| métrica | modelo |")
-    assert "| peticiones | 2 |" in table and "| · lista escueta (`list`, n = 1) | 100.0 % |" in table
+    assert "| peticiones | 2 |" in table and f"| {HAND_KINDS['list']} (`list`) | 1 | 100.0 % | 0.0 % |" in table
     assert f"| {INCOHERENT_ROW} | 0.0 % |" in table
+    # Per kind, the incoherent share too: a recipe listing the chicken twice is incoherent.
+    twice = dict(hand_score(clean.replace("- 1 pizca de sal", "- 1 pechuga de pollo"), requests[1]), reached_end=True)
+    assert summarize_hand([twice], requests[1:])["by_kind"]["list"]["incoherent"] == 1.0
 
 
 # ---------------------------------------------------------------------------
@@ -484,26 +496,31 @@ def test_end_to_end(model_copy, tiny_data, tmp_path):
     assert "hand" not in json.loads(out.read_text(encoding="utf-8")) and "Hand-written" not in card
 
 
-def small_hand_file(path, n):
-    """The first request of each of n kinds of the hand-written set, as a file of its own."""
+def small_hand_file(path, n, per_kind=1):
+    """The first per_kind requests of each of n kinds of the hand-written set, as a file of its own
+    (the first of each kind first); returns the path and the requests."""
     rows = {}
     for r in read_jsonl(HAND_FILE, required=("request",)):
-        rows.setdefault(r["kind"], r)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in list(rows.values())[:n]), encoding="utf-8")
-    return path
+        rows.setdefault(r["kind"], []).append(r)
+    kept = [group[i] for i in range(per_kind) for group in list(rows.values())[:n]]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
+    return path, kept
 
 
 def test_end_to_end_with_hand_requests(model_copy, tiny_data, tmp_path):
-    hand, out = small_hand_file(tmp_path / "a_mano.jsonl", 5), tmp_path / "gen.json"
+    # 2 requests of each of 5 kinds; --num 5 (a quick look) answers the first of each kind only.
+    (hand, rows), out = small_hand_file(tmp_path / "a_mano.jsonl", 5, per_kind=2), tmp_path / "gen.json"
     proc = run_script(["evaluate.py", "--model", model_copy, "--data", tiny_data, "--num", 5, "--max-new-tokens", 48,
                        "--output-json", out, "--hand-file", hand, "--card"])
     print(proc.stdout)  # both tables, for reading with pytest -s
     assert "| métrica | modelo | 3-grama | recuperador | referencia |" in proc.stdout
     assert "(a_mano.jsonl):" in proc.stdout and "| métrica | modelo |" in proc.stdout
-    assert "| peticiones | 5 |" in proc.stdout and "(`list`, n = 1)" in proc.stdout
+    assert "| peticiones | 5 |" in proc.stdout and "(`list`) | 1 |" in proc.stdout
     assert "generando (a mano)" in proc.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert len(report["requests"]) == 5 and len(report["hand"]["requests"]) == 5
+    assert len(report["requests"]) == 5
+    assert [r["request"] for r in report["hand"]["requests"]] == [r["request"] for r in rows[:5]]
+    assert set(report["hand"]["summary"]["by_kind"]["list"]) == {"requests", "fully_right", "incoherent"}
     for r in report["hand"]["requests"]:
         assert isinstance(r["model"]["text"], str) and {"fully_right", "groups_used", "incoherent"} <= set(r["model"])
     assert report["hand"]["summary"]["requests"] == 5 and report["summary"]["reference"]["incoherent"] == 0.0
@@ -518,7 +535,7 @@ def test_gguf_end_to_end(model_copy, tiny_data, tmp_path):
     gguf = tmp_path / "tiny.gguf"
     run_script(["convert_to_gguf.py", "--model", model_copy, "--output", gguf, "--outtype", "f16"])
     out = tmp_path / "gen.json"
-    hand = small_hand_file(tmp_path / "a_mano.jsonl", 3)
+    hand, _ = small_hand_file(tmp_path / "a_mano.jsonl", 3)
     proc = run_script(["evaluate.py", "--model", model_copy, "--gguf", gguf, "--data", tiny_data, "--num", 3,
                        "--max-new-tokens", 32, "--output-json", out, "--hand-file", hand, "--card"])
     assert "| métrica |" in proc.stdout and "| peticiones | 3 |" in proc.stdout
