@@ -11,6 +11,9 @@
 # Every output is ignored by git (runs/, chef-bot-scratch-tiny*/, *.gguf, Modelfile,
 # eval_generations*.json) except, in the full run, the regenerated recetas_extended.jsonl (the
 # same bytes on every run) and the new chef-bot-scratch-final/.
+#
+# To compare training variants on a GPU lent for a few minutes, see bench/gpu_call.py (one call:
+# benchmark, trainings, evaluations, one table, the best model; --dry-run proves it on CPU).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,7 +21,7 @@ TINY="${TINY:-0}"
 for arg in "$@"; do
     case "$arg" in
         --tiny) TINY=1 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "error: argumento desconocido: $arg (uso: bash run_all.sh [--tiny])" >&2; exit 2 ;;
     esac
 done

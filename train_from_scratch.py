@@ -108,7 +108,8 @@ def save_model(args, run, model, tokenizer, report, log):
     write_model_folder(args.output_dir, model, tokenizer, report, model_card(report))
     shipped, mfu = report["shipped"], report["mfu"]
     task = (f", recall {shipped['eval_recall_list']:.1%} en la lista, {shipped['eval_unrequested_rate']:.1%} con "
-            f"ingredientes no pedidos" if "eval_recall_list" in shipped else "")
+            f"ingredientes no pedidos, {shipped['eval_incoherent_rate']:.1%} incoherentes"
+            if "eval_recall_list" in shipped else "")
     log(f"modelo {'reemplazado' if replaced else 'guardado'} en {args.output_dir} (checkpoint del paso "
         f"{report['shipped_step']}, pérdida reservada {report['best_eval_loss']:.4f}{task}); "
         f"{run['train_seconds']:.0f} s de entrenamiento, {report['tokens_per_second']:,.0f} tokens/s"

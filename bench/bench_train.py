@@ -10,13 +10,7 @@ The first --warmup steps of each variant (CUDA start-up, torch.compile) are not 
   python bench/bench_train.py --preset tiny --steps 10   # CPU smoke run
   python bench/bench_train.py --variants default --profile 10   # where the time of a step goes
 
-Variants:
-  default    right padding, length-grouped batches of 128, fused AdamW, no per-step syncs
-  batch64 / batch256   other batch sizes
-  unfused    plain (for-each) AdamW instead of the fused kernel
-  nanfilter  logging_nan_inf_filter=True (the Trainer's default: one GPU sync per step)
-  packing    examples concatenated into full n_positions blocks (no padding at all)
-  compile    torch_compile=True
+The variants (VARIANTS below) are listed by --help.
 """
 
 import json
@@ -35,14 +29,17 @@ from chef.tokenizer import tokenizer_texts, train_tokenizer  # noqa: E402
 from chef.training import (HOLDOUT_FRACTION, PRESETS, SEED, PadCollator, build_config, build_model,  # noqa: E402
                            context_length, encode_example, split_examples, training_kwargs)
 
+# name -> (TrainingArguments overrides, or batch_size / packing; what the variant changes)
 VARIANTS = {
-    "default": {},
-    "batch64": {"batch_size": 64},
-    "batch256": {"batch_size": 256},
-    "unfused": {"optim": "adamw_torch"},
-    "nanfilter": {"logging_nan_inf_filter": True},
-    "packing": {"packing": True},
-    "compile": {"torch_compile": True},
+    "default": ({}, "relleno a la derecha, lotes agrupados por longitud, AdamW fusionado en GPU, sin "
+                    "sincronizar la GPU en cada paso (lo que hace train_from_scratch.py)"),
+    "batch64": ({"batch_size": 64}, "lotes de 64 secuencias"),
+    "batch256": ({"batch_size": 256}, "lotes de 256 secuencias"),
+    "unfused": ({"optim": "adamw_torch"}, "AdamW por tensores (foreach) en lugar del kernel fusionado"),
+    "nanfilter": ({"logging_nan_inf_filter": True}, "logging_nan_inf_filter=True (lo que hace el Trainer "
+                  "por defecto: una sincronización de la GPU por paso)"),
+    "packing": ({"packing": True}, "ejemplos concatenados en bloques de n_positions tokens (sin relleno)"),
+    "compile": ({"torch_compile": True}, "torch_compile=True"),
 }
 
 
@@ -177,11 +174,12 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
 
 
 def main():
-    parser = make_parser("Mide el rendimiento del entrenamiento (tokens/s, MFU).")
+    variants = "; ".join(f"{name}: {text}" for name, (_, text) in VARIANTS.items())
+    parser = make_parser("Mide el rendimiento del entrenamiento (tokens/s, MFU).", epilog=f"Variantes: {variants}.")
     parser.add_argument("--data", type=Path, default=DATA_FILE, help="fichero JSONL (por defecto: %(default)s)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="full", help="configuración (por defecto: full)")
-    parser.add_argument("--variants", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS),
-                        help="variantes a medir (por defecto: todas)")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS), metavar="VARIANTE",
+                        help=f"variantes a medir, entre {', '.join(VARIANTS)} (por defecto: todas; abajo qué cambia cada una)")
     parser.add_argument("--steps", type=int, default=40, help="pasos medidos por variante (por defecto: %(default)s)")
     parser.add_argument("--warmup", type=int, default=10, help="pasos de calentamiento sin medir (por defecto: %(default)s)")
     parser.add_argument("--json", type=Path, help="guardar los resultados en este fichero JSON")
@@ -206,7 +204,7 @@ def main():
 
     results = []
     for name in cli.variants:
-        r = run_variant(name, VARIANTS[name], (args, tokenizer, train_ds, config), cli.steps, cli.warmup, cli.profile)
+        r = run_variant(name, VARIANTS[name][0], (args, tokenizer, train_ds, config), cli.steps, cli.warmup, cli.profile)
         r["full_run_estimate_s"] = round(tokens_epoch * args.epochs / r["tokens_per_s"])
         results.append(r)
         print(json.dumps({k: v for k, v in r.items() if k not in ("profile", "top_ops")}), flush=True)

@@ -71,7 +71,8 @@ def markdown_table(summaries, headers):
 
 
 def hand_table(summary, header="modelo"):
-    """The hand-written requests' table: one column (the model), then the share fully right per kind."""
+    """The hand-written requests' table (one column: the model), then one row per kind: how many,
+    the share fully right and the share incoherent."""
     rows = [
         ("peticiones", str(summary["requests"])),
         (f"ingredientes pedidos en la lista (grupos: {summary['groups']})", pct(summary["groups_list"])),
@@ -86,12 +87,11 @@ def hand_table(summary, header="modelo"):
         ("sin token de fin (desbocadas)", pct(summary["no_end"])),
         *((label, pct(summary.get(key))) for label, key in COHERENCE_ROWS),
         ("longitud media (palabras)", num(summary["words"], 1)),
-        ("del todo bien, por tipo de petición:", ""),
     ]
-    for kind, k in summary["by_kind"].items():
-        rows.append((f"· {HAND_KINDS.get(kind, kind)} (`{kind}`, n = {k['requests']})", pct(k["fully_right"])))
-    lines = [f"| métrica | {header} |", "| --- | ---: |"]
-    lines += [f"| {label} | {cell} |" for label, cell in rows]
+    lines = [f"| métrica | {header} |", "| --- | ---: |", *(f"| {label} | {cell} |" for label, cell in rows),
+             "", "| tipo de petición | n | del todo bien | incoherentes |", "| --- | ---: | ---: | ---: |"]
+    lines += [f"| {HAND_KINDS.get(kind, kind)} (`{kind}`) | {k['requests']} | {pct(k['fully_right'])} | "
+              f"{pct(k['incoherent'])} |" for kind, k in summary["by_kind"].items()]
     return "\n".join(lines)
 
 
@@ -143,11 +143,11 @@ def model_card(report):
     rows = "\n".join(
         f"| {e['epoch']:.1f} | {e['step']} | {e['train_loss'] if e['train_loss'] is not None else '-'} | "
         f"{e['eval_loss']:.4f} | {pct(e.get('eval_recall_list'))} | {pct(e.get('eval_recall_steps'))} | "
-        f"{pct(e.get('eval_unrequested_rate'))} |"
+        f"{pct(e.get('eval_unrequested_rate'))} | {pct(e.get('eval_incoherent_rate'))} |"
         for e in report["evaluations"]
     )
     chosen = ("highest greedy score on the held-out requests (mean ingredient recall minus the share "
-              "of recipes with an unrequested main ingredient; held-out loss breaks ties)"
+              "of recipes with an unrequested main ingredient and of incoherent ones; held-out loss breaks ties)"
               if report["selection"] == SELECTION_METRIC
               else "lowest held-out loss")
     return template("model_card.md").format(

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from chef.catalogue import ANNOUNCED_DIETS, DIETS, DISH_RECIPES, INGREDIENTS, resolve_name, whole_words_re
+from chef.catalogue import ANNOUNCED_DIETS, DIETS, DISH_RECIPES, INGREDIENTS, resolve_name, violates, whole_words_re
 from chef.spanish import fold
 
 COPY_CANDIDATES = 10  # training recipes compared word by word when looking for the closest one
@@ -100,9 +100,7 @@ def recipe_parts(text):
     may name the dish rather than what goes in it.
     """
     r = parse_recipe(text)
-    items = "\n".join(r["ingredients"])
-    steps = "\n".join(t for _, t in r["steps"])
-    return items, steps
+    return "\n".join(r["ingredients"]), "\n".join(t for _, t in r["steps"])
 
 
 def request_families(request):
@@ -342,12 +340,10 @@ def score_answer(text, request, catalogue, violates, copy_index):
     """Every per-answer metric of one answer to one request (a flat dict, JSON-ready)."""
     fmt = format_check(text)
     return {
-        "format_valid": fmt["valid"],
-        "format": fmt,
+        "format_valid": fmt["valid"], "format": fmt,
         **requested_use(text, request, catalogue),
         **diet_check(text, request.get("diet"), catalogue, violates),
-        "repeated_4gram": repeated_ngram_rate(text, 4),
-        "words": len(words(text)),
+        "repeated_4gram": repeated_ngram_rate(text, 4), "words": len(words(text)),
         **copy_metrics(text, copy_index),
         **coherence(text, catalogue, violates),
     }
@@ -369,7 +365,7 @@ def score_hand_answer(text, request, catalogue, violates):
     """Every metric of one answer to one hand-written request (a flat dict, JSON-ready).
 
     `fully_right`: every group in the list and in the steps, nothing forbidden, the diet kept,
-    the format valid.
+    the format valid. A request's `counts`, `state` and `dish` are not checked yet.
     """
     fmt = format_check(text)
     hits = group_hits(text, request["must_use"])
@@ -389,26 +385,20 @@ def score_hand_answer(text, request, catalogue, violates):
 def task_metrics(model, requests, batch_size, max_new_tokens):
     """Greedy answers to requests scored on what a user judges first, for choosing a checkpoint.
 
-    `model`: an HFModel (or GGUFModel). Returns recall in the list and in the steps, the share of
-    recipes with an unrequested main ingredient, and `score` = mean recall - unrequested share:
-    training ships the checkpoint with the highest score. Dropout is off while answering.
+    `model`: an HFModel (or GGUFModel) in eval mode (no dropout). Returns recall in the list and in the
+    steps, the shares of recipes with an unrequested main ingredient and of incoherent ones (coherence()),
+    and `score` = mean recall - both shares: training ships the checkpoint with the highest score.
     """
     prompts = [model.prompt_ids(r["instruction"]) for r in requests]
     settings = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "max_new_tokens": max_new_tokens}
-    torch_model = getattr(model, "model", None)
-    was_training = getattr(torch_model, "training", False)
-    if was_training:
-        torch_model.eval()
-    try:
-        answers = model.generate(prompts, settings, batch_size=batch_size, seed=0)
-    finally:
-        if was_training:
-            torch_model.train()
-    scored = [requested_use(model.decode(ids), r, INGREDIENTS) for r, (ids, _) in zip(requests, answers)]
+    texts = [model.decode(ids) for ids, _ in model.generate(prompts, settings, batch_size=batch_size, seed=0)]
+    scored = [requested_use(text, r, INGREDIENTS) for r, text in zip(requests, texts)]
     metrics = {"recall_list": mean(s["recall_list"] for s in scored),
                "recall_steps": mean(s["recall_steps"] for s in scored),
-               "unrequested_rate": mean(bool(s["unrequested"]) for s in scored)}
-    metrics["score"] = (metrics["recall_list"] + metrics["recall_steps"]) / 2 - metrics["unrequested_rate"]
+               "unrequested_rate": mean(bool(s["unrequested"]) for s in scored),
+               "incoherent_rate": mean(coherence(text, INGREDIENTS, violates)["incoherent"] for text in texts)}
+    metrics["score"] = ((metrics["recall_list"] + metrics["recall_steps"]) / 2
+                        - metrics["unrequested_rate"] - metrics["incoherent_rate"])
     return metrics
 
 
@@ -456,12 +446,12 @@ def coherence_summary(scored):
 
 
 def summarize_hand(scored, requests):
-    """Totals over the hand-written requests, and the share fully right for each `kind`."""
+    """Totals over the hand-written requests, and the shares fully right and incoherent for each `kind`."""
     groups = sum(s["groups"] for s in scored)
     with_not = [s for s, r in zip(scored, requests) if r.get("must_not")]
     by_kind = defaultdict(list)
     for s, r in zip(scored, requests):
-        by_kind[r["kind"]].append(s["fully_right"])
+        by_kind[r["kind"]].append(s)
     return {
         "requests": len(scored), "groups": groups,
         **{key: sum(s[key] for s in scored) / groups if groups else None
@@ -473,5 +463,6 @@ def summarize_hand(scored, requests):
         "no_end": mean(not s["reached_end"] for s in scored),
         "words": mean(s["words"] for s in scored),
         **coherence_summary(scored),
-        "by_kind": {k: {"requests": len(v), "fully_right": mean(v)} for k, v in by_kind.items()},
+        "by_kind": {k: {"requests": len(v), **{key: mean(s[key] for s in v) for key in ("fully_right", "incoherent")}}
+                    for k, v in by_kind.items()},
     }

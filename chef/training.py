@@ -230,12 +230,13 @@ def last_complete_checkpoint(work_dir):
 # Choosing the checkpoint by what users get. Held-out loss bottoms out around epochs 40-60 and
 # then rises, while greedy ingredient recall keeps rising and unrequested ingredients keep falling
 # until epoch 100: loss picks a worse model. So every evaluation also answers the held-out requests
-# greedily and scores them with chef.metrics.task_metrics; the checkpoint with the best `eval_score`
-# is the one shipped. The held-out loss only breaks ties (a tiny model that never names an
-# ingredient scores 0 throughout): scaled so it can never outweigh one ingredient of one request.
+# greedily and scores them with chef.metrics.task_metrics (recall, minus unrequested and incoherent
+# recipes); the checkpoint with the best `eval_score` is shipped. The held-out loss only breaks ties (a
+# tiny model that never names an ingredient scores 0): scaled never to outweigh one ingredient of one request.
 SELECTION_METRIC = "eval_selection"
 TIE_BREAK_LOSS_WEIGHT = 1e-5
-EVAL_KEYS = ("eval_loss", "eval_recall_list", "eval_recall_steps", "eval_unrequested_rate", "eval_score")
+EVAL_KEYS = ("eval_loss", "eval_recall_list", "eval_recall_steps", "eval_unrequested_rate", "eval_incoherent_rate",
+             "eval_score")
 
 
 def make_trainer(task_requests, task_max_new_tokens, **kwargs):
@@ -251,6 +252,7 @@ def make_trainer(task_requests, task_max_new_tokens, **kwargs):
                 from chef.evaluation import HFModel
                 from chef.metrics import task_metrics
 
+                self.model.eval()  # no dropout while answering (already so after evaluate; training_step undoes it)
                 model = HFModel(self.model, self.processing_class, self.args.device, MODEL_NAME)
                 task = task_metrics(model, task_requests, TASK_BATCH_SIZE[torch.cuda.is_available()],
                                     task_max_new_tokens)
