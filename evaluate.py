@@ -114,11 +114,6 @@ def decoding_settings(args):
             "max_new_tokens": args.max_new_tokens or defaults["max_new_tokens"]}
 
 
-def describe_decoding(s):
-    return ("greedy" if s["temperature"] <= 0
-            else f"sampled (temperature {s['temperature']:g}, top-k {s['top_k']}, top-p {s['top_p']:g})")
-
-
 # --- Main --------------------------------------------------------------------
 def check_inputs(args):
     """The training rows and the hand-written requests; every path is checked before the slow work."""
@@ -184,10 +179,12 @@ def main(argv=None):
 
 def run_info(args, argv, model_name, device, settings, n_requests, n_hand, t_start):
     """What the card says about this run: command, data, decoding, model, time, hardware."""
+    decoding = ("greedy" if settings["temperature"] <= 0
+                else "sampled (temperature {temperature:g}, top-k {top_k}, top-p {top_p:g})".format(**settings))
     return {
         "command": "python evaluate.py " + " ".join(map(str, sys.argv[1:] if argv is None else argv)),
         "requests": n_requests, "seed": args.seed, "data": Path(args.data).name,
-        "decoding": describe_decoding(settings), "max_new_tokens": settings["max_new_tokens"],
+        "decoding": decoding, "max_new_tokens": settings["max_new_tokens"],
         "model": f"Model: {model_name}", "ngram_order": args.ngram_order, "elapsed": time.time() - t_start,
         "hardware": hardware_name(device), "output_json": Path(args.output_json).name,
         "hand_file": None if args.no_hand else Path(args.hand_file).name, "hand_requests": n_hand,

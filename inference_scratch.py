@@ -32,7 +32,6 @@ from chef.prompt import MODEL_DIR, MODEL_NAME, clean_request
 from chef.requests import has_words, request_notes
 
 # --- Defaults ----------------------------------------------------------------
-DEVICE = "auto"  # CUDA, then MPS, then CPU
 DEVICES = ("auto", "cpu", "cuda", "mps")
 HISTORY_FILE = Path.home() / ".chef_bot_history"  # readline history between sessions
 HISTORY_LENGTH = 1000
@@ -111,14 +110,6 @@ def enable_line_editing():
     return readline
 
 
-def save_history(readline):
-    if readline is not None:
-        try:
-            readline.write_history_file(HISTORY_FILE)
-        except OSError:
-            pass  # a read-only home must not break leaving the chat
-
-
 def chat(chef):
     """The interactive loop at a terminal."""
     readline = enable_line_editing()
@@ -134,7 +125,11 @@ def chat(chef):
                 break
             print()
     finally:
-        save_history(readline)
+        if readline is not None:
+            try:
+                readline.write_history_file(HISTORY_FILE)
+            except OSError:
+                pass  # a read-only home must not break leaving the chat
     print(GOODBYE)
 
 
@@ -149,7 +144,7 @@ def parse_args(argv=None):
     parser.add_argument("-p", "--prompt", metavar="TEXTO", help="escribe una sola receta para estos ingredientes y sale")
     parser.add_argument("--model", type=Path, default=MODEL_DIR, metavar="CARPETA",
                         help=f"carpeta del modelo (por defecto: {MODEL_DIR.name}/)")
-    parser.add_argument("--device", default=DEVICE, metavar="DISPOSITIVO",
+    parser.add_argument("--device", default="auto", metavar="DISPOSITIVO",
                         help="auto, cpu, cuda o mps (por defecto: auto = CUDA si hay, si no MPS, si no CPU)")
     parser.add_argument("--temperature", type=float, metavar="T",
                         help="creatividad: 0 = siempre la opción más probable (respuestas repetibles)")

@@ -95,15 +95,6 @@ def hand_table(summary, header="modelo"):
     return "\n".join(lines)
 
 
-def card_section(table, info, start, end, hand=None):
-    """The model card's evaluation section (Markdown between the markers), from
-    data/evaluation_card.md. `hand`: the hand-written requests' table (hand_table), added below
-    the first one when given, with the text of data/evaluation_card_hand.md."""
-    hand_part = "" if hand is None else "\n" + template("evaluation_card_hand.md").format(**info, hand=hand)
-    section = template("evaluation_card.md").format(**info, table=table, start=start, end=end, hand_part=hand_part)
-    return section.rstrip("\n")
-
-
 def replace_section(text, section, start=CARD_START, end=CARD_END):
     """The card with its marked section replaced by `section` (appended when absent)."""
     i, j = text.find(start), text.find(end)
@@ -124,8 +115,9 @@ def shown_requests(text, start, end):
 
 
 def write_evaluation(model_dir, table, info, hand=None, gguf=False):
-    """Write the evaluation into the model card, unless the card shows one of more requests (a
-    quick --num 20 never replaces the full one); returns the line to print."""
+    """Write the evaluation section (data/evaluation_card.md; the hand-written requests' table, if any, with
+    data/evaluation_card_hand.md) into the model card, unless the card shows one of more requests (a quick
+    --num 20 never replaces the full one); returns the line to print."""
     start, end = (CARD_START_GGUF, CARD_END_GGUF) if gguf else (CARD_START, CARD_END)
     card = Path(model_dir) / "README.md"
     text = card.read_text(encoding="utf-8") if card.is_file() else f"# {MODEL_NAME}\n"
@@ -133,7 +125,9 @@ def write_evaluation(model_dir, table, info, hand=None, gguf=False):
     if shown is not None and shown > info["requests"]:
         return (f"no escribo la tarjeta: muestra una evaluación de {shown} peticiones y esta tiene "
                 f"{info['requests']} (usa --num {shown})")
-    atomic_write_text(card, replace_section(text, card_section(table, info, start, end, hand), start, end))
+    hand_part = "" if hand is None else "\n" + template("evaluation_card_hand.md").format(**info, hand=hand)
+    section = template("evaluation_card.md").format(**info, table=table, start=start, end=end, hand_part=hand_part)
+    atomic_write_text(card, replace_section(text, section.rstrip("\n"), start, end))
     return f"tabla escrita en {card}"
 
 

@@ -74,8 +74,7 @@ _MATCHERS = {}
 
 
 def name_matcher(names):
-    """chef.catalogue.whole_words_re(names), compiled once per set of names: the metrics look
-    for the same sets (the catalogue, a request's groups) in every answer."""
+    """whole_words_re(names), cached: the same sets of names are looked for in every answer."""
     key = tuple(sorted(names))
     if key not in _MATCHERS:
         _MATCHERS[key] = whole_words_re(key)
@@ -94,24 +93,18 @@ def find_ingredients(text, catalogue):
 
 
 def recipe_parts(text):
-    """(text of the `Ingredientes:` items, text of the numbered steps) of an answer.
-
-    Title, intro and closing tip are left out: a tip may suggest a variation, and a title
-    may name the dish rather than what goes in it.
-    """
+    """(text of the `Ingredientes:` items, text of the numbered steps). Title, intro and tip are left
+    out: a tip may suggest a variation, and a title may name the dish rather than what goes in it."""
     r = parse_recipe(text)
     return "\n".join(r["ingredients"]), "\n".join(t for _, t in r["steps"])
 
 
 def request_families(request):
-    """For each requested ingredient, the catalogue names that count as using it.
+    """For each requested ingredient, the catalogue names that count as using it (the row's name first).
 
-    A request names catalogue ingredients (`ingredients`); where the cook typed a generic word
-    (`aliases`: {"pechuga de pollo": "pollo"}), any ingredient of that word's family counts:
-    a "pollo" request answered with muslos de pollo uses what was asked for. A dish asked for by
-    name (`dish_name`: "paella") needs one ingredient of each of its core groups (arroz redondo
-    or arroz bomba, ...) plus whatever else the cook named; its optional ingredients are not
-    required (see request_allowed). The first name of each family is the one the row holds.
+    Where the cook typed a generic word (`aliases`: {"pechuga de pollo": "pollo"}), any ingredient of
+    its family counts. A dish asked for by name (`dish_name`: "paella") needs one ingredient of each
+    core group plus whatever else the cook named; its optional ingredients are not required.
     """
     aliases = request.get("aliases") or {}
     dish = DISH_RECIPES.get(request.get("dish_name") or "")
@@ -130,20 +123,9 @@ def request_families(request):
     return families
 
 
-def request_allowed(request, families):
-    """Catalogue names a recipe may use without counting as unrequested: the requested families,
-    and for a dish asked for by name, every ingredient that dish usually takes."""
-    allowed = {n for f in families for n in f}  # families: request_families(request)
-    dish = DISH_RECIPES.get(request.get("dish_name") or "")
-    if dish is not None:
-        allowed.update(n for group in dish.core + dish.optional for n in group)
-    return allowed
-
-
 def ingredient_recall(text, families, catalogue):
-    """Share of the requested ingredients named in the `Ingredientes:` list and in the steps.
-
-    `families`: catalogue names (a family of one), or families of them (see request_families)."""
+    """Share of the requested `families` (see request_families; a name is a family of one) named in the
+    `Ingredientes:` list and in the steps."""
     families = list(dict.fromkeys((f,) if isinstance(f, str) else tuple(f) for f in families))
     if not families:
         return {"recall_list": 1.0, "recall_steps": 1.0, "missing_list": [], "missing_steps": []}
@@ -163,8 +145,7 @@ def used_ingredients(text, catalogue):
 
 
 def unrequested_main(text, allowed, catalogue):
-    """Main (non-pantry) catalogue ingredients the recipe uses that are not in `allowed`
-    (the requested names; see request_allowed)."""
+    """Main (non-pantry) catalogue ingredients the recipe uses that are not in `allowed` (see requested_use)."""
     used = used_ingredients(text, catalogue)
     return sorted(n for n in used if n not in set(allowed) and not catalogue[n].pantry)
 
@@ -185,8 +166,11 @@ def requested_use(text, request, catalogue):
     """Recall of the requested ingredients and the unrequested main ones in one answer: what the
     checkpoint score reads (task_metrics), and part of score_answer."""
     families = request_families(request)
-    return {**ingredient_recall(text, families, catalogue),
-            "unrequested": unrequested_main(text, request_allowed(request, families), catalogue)}
+    allowed = {n for f in families for n in f}
+    dish = DISH_RECIPES.get(request.get("dish_name") or "")
+    if dish is not None:  # a dish asked for by name may use every ingredient it usually takes
+        allowed.update(n for group in dish.core + dish.optional for n in group)
+    return {**ingredient_recall(text, families, catalogue), "unrequested": unrequested_main(text, allowed, catalogue)}
 
 
 # --- Coherence: does a recipe agree with itself? (whatever was asked) --------
@@ -194,11 +178,8 @@ COHERENCE_KINDS = ("unlisted", "repeated", "diet_announced")  # see coherence()
 
 
 def unlisted_in_steps(text, catalogue):
-    """Main catalogue ingredients the steps use that the recipe's `Ingredientes:` list lacks.
-
-    Pantry basics (sal, aceite, agua...) are left out: recipes take them for granted. A step
-    naming a shorter or longer form of a listed name ("cebolla" for "cebolla morada") is fine.
-    """
+    """Main catalogue ingredients the steps use that the `Ingredientes:` list lacks. Pantry basics are
+    taken for granted; a shorter or longer form of a listed name ("cebolla", "cebolla morada") is fine."""
     items, steps = recipe_parts(text)
     listed = find_ingredients(items, catalogue)
     return sorted(n for n in find_ingredients(steps, catalogue) - listed
@@ -208,10 +189,7 @@ def unlisted_in_steps(text, catalogue):
 
 def repeated_ingredients(text, catalogue):
     """{"list": names on two or more `Ingredientes:` items, "title": names the title says twice}.
-
-    "Sopa de chorizo, chorizo y lentejas" repeats chorizo; "Ensalada de tomate y tomates cherry"
-    names two different ingredients (the longest name is read first).
-    """
+    "Ensalada de tomate y tomates cherry" names two ingredients (the longest name is read first)."""
     r = parse_recipe(text)
     per_item = Counter(n for item in r["ingredients"] for n in find_ingredients(item, catalogue))
     in_title = Counter(mentions(r["title"] or "", catalogue))
@@ -219,23 +197,15 @@ def repeated_ingredients(text, catalogue):
             "title": sorted(n for n, c in in_title.items() if c > 1)}
 
 
-def recipe_head(text):
-    """What comes before the `Ingredientes:` list: title, servings line, intro.
-
-    The closing tip is not part of it: "para una versión vegana, usa tofu" announces nothing.
-    """
+def announced_diets(text):
+    """The diets a recipe says it follows before its first section (title, servings, intro): the
+    closing tip is left out, "para una versión vegana, usa tofu" announces nothing."""
     head = []
     for line in text.splitlines():
         if INGREDIENTS_HEADER.match(line.strip()) or STEPS_HEADER.match(line.strip()):
             break
         head.append(line)
-    return "\n".join(head)
-
-
-def announced_diets(text):
-    """The diets a recipe says it follows, in its head."""
-    head = recipe_head(text)
-    return [d for d in DIETS if ANNOUNCED_DIETS[d].search(head)]
+    return [d for d in DIETS if ANNOUNCED_DIETS[d].search("\n".join(head))]
 
 
 def broken_announced_diets(text, catalogue, violates):
@@ -299,12 +269,9 @@ def longest_common_run(a, b):
 
 
 class CopyIndex:
-    """Finds the training recipe an answer shares the longest run of words with.
-
-    Candidates are the COPY_CANDIDATES training recipes sharing the most word 3-grams with the
-    answer, weighted by rarity (template phrases found in every recipe count for little); the
-    closest is the candidate with the longest common run, computed exactly.
-    """
+    """Finds the training recipe an answer shares the longest run of words with: of the COPY_CANDIDATES
+    sharing the most word 3-grams, weighted by rarity (template phrases count for little), the one with
+    the longest common run, computed exactly."""
 
     def __init__(self, texts, candidates=COPY_CANDIDATES):
         self.candidates = candidates
@@ -355,21 +322,14 @@ def group_hits(text, groups):
     return [(bool(name_matcher(g).search(items)), bool(name_matcher(g).search(steps))) for g in groups]
 
 
-def forbidden_found(text, must_not):
-    """The must_not strings the list or the steps name (whole word, case-insensitive)."""
-    items, steps = recipe_parts(text)
-    return [s for s in must_not if name_matcher([s]).search(items + "\n" + steps)]
-
-
 def score_hand_answer(text, request, catalogue, violates):
-    """Every metric of one answer to one hand-written request (a flat dict, JSON-ready).
-
-    `fully_right`: every group in the list and in the steps, nothing forbidden, the diet kept,
-    the format valid. A request's `counts`, `state` and `dish` are not checked yet.
-    """
+    """Every metric of one answer to one hand-written request (a flat dict, JSON-ready). `fully_right`:
+    every group in the list and the steps, nothing forbidden, the diet kept, the format valid
+    (`counts`, `state` and `dish` are not checked yet)."""
     fmt = format_check(text)
     hits = group_hits(text, request["must_use"])
-    forbidden = forbidden_found(text, request.get("must_not") or [])
+    items, steps = recipe_parts(text)
+    forbidden = [s for s in request.get("must_not") or [] if name_matcher([s]).search(items + "\n" + steps)]
     diet = diet_check(text, request.get("diet"), catalogue, violates)
     used = sum(a and b for a, b in hits)
     return {
@@ -383,12 +343,8 @@ def score_hand_answer(text, request, catalogue, violates):
 
 
 def task_metrics(model, requests, batch_size, max_new_tokens):
-    """Greedy answers to requests scored on what a user judges first, for choosing a checkpoint.
-
-    `model`: an HFModel (or GGUFModel) in eval mode (no dropout). Returns recall in the list and in the
-    steps, the shares of recipes with an unrequested main ingredient and of incoherent ones (coherence()),
-    and `score` = mean recall - both shares: training ships the checkpoint with the highest score.
-    """
+    """Greedy answers of `model` (an HFModel in eval mode, or a GGUFModel) scored on what a user judges
+    first: training ships the checkpoint with the highest `score` = mean recall - both shares."""
     prompts = [model.prompt_ids(r["instruction"]) for r in requests]
     settings = {"temperature": 0.0, "top_k": 0, "top_p": 1.0, "max_new_tokens": max_new_tokens}
     texts = [model.decode(ids) for ids, _ in model.generate(prompts, settings, batch_size=batch_size, seed=0)]
