@@ -5,9 +5,9 @@ Data -> tokens -> weights, in order (each step a function of chef/training.py or
   2. train a byte-level BPE tokenizer on the training texts, with the special tokens and the
      chat template of chef/prompt.py (so training text, apply_chat_template and the GGUF agree);
   3. build GPT2LMHeadModel(6 layers, 8 heads, 512 dims) with seeded random weights;
-  4. train with the Hugging Face Trainer for 100 epochs, loss on the response tokens only; at each
-     evaluation (also a checkpoint) answer the held-out requests greedily and score what users judge
-     first (requested ingredients used, no unrequested main ingredient);
+  4. train with the Hugging Face Trainer for 100 epochs (each request in another wording each epoch), loss
+     on the response tokens only; at each evaluation (also a checkpoint) answer the held-out requests
+     greedily and score what users judge first (requested ingredients used, no unrequested main ingredient);
   5. write the best checkpoint by that score to chef-bot-scratch-final/ atomically, with
      generation_config.json, the tokenizer, training_report.json and a model card;
   6. print a greedy sample for one held-out instruction.
@@ -19,6 +19,7 @@ Commands:
   torchrun --nproc_per_node 2 train_from_scratch.py   # data parallel on 2 GPUs (or CPU processes)
 """
 
+import argparse
 import time
 from pathlib import Path
 
@@ -29,8 +30,8 @@ from chef.hardware import hardware_name
 from chef.model_folder import write_model_folder
 from chef.prompt import DATA_FILE, MODEL_DIR, WORK_DIR
 from chef.tokenizer import get_tokenizer
-from chef.training import (DROPOUT, HOLDOUT_FRACTION, PRESETS, RUN_FLAGS, SEED, SELECTION_METRIC, TINY_OUTPUT_DIR,
-                           PadCollator, build_config, build_model, count_parameters, default_folders,
+from chef.training import (DROPOUT, HOLDOUT_FRACTION, PRESETS, RUN_FLAGS, SEED, SELECTION_METRIC, SHOW_VARIANTS,
+                           TINY_OUTPUT_DIR, PadCollator, build_config, build_model, default_folders,
                            encode_datasets, greedy_sample, last_complete_checkpoint, load_training_libraries,
                            make_trainer, plan_schedule, ship_model, split_examples, training_arguments,
                            training_report)
@@ -57,6 +58,8 @@ def parse_args(argv=None):
     parser.add_argument("--dropout", type=float, default=DROPOUT, help="dropout en embeddings, atención y residuos (por defecto: %(default)s)")
     parser.add_argument("--seed", type=int, default=SEED, help="semilla de la partición, el tokenizador y los pesos (por defecto: %(default)s)")
     parser.add_argument("--max-examples", type=int, default=None, help=f"usar solo los N primeros ejemplos (por defecto: todos; tiny: {tiny['max_examples']})")
+    parser.add_argument("--variants", action=argparse.BooleanOptionalAction, default=SHOW_VARIANTS,
+                        help=f"cada época, otra redacción de cada petición (campo variants; --no-variants: solo la instrucción; por defecto: {'sí' if SHOW_VARIANTS else 'no'})")
     parser.add_argument("--resume", action="store_true", help="continuar el entrenamiento interrumpido desde su último checkpoint completo")
     args = parser.parse_args(argv)
     for key in RUN_FLAGS:  # flags left out take the preset's value
@@ -75,25 +78,22 @@ def parse_args(argv=None):
 def load_data(args):
     """The train / held-out split, the data's hash and the checkpoint to resume from. The folders
     the run writes are checked here, before torch loads, not found out after the whole run."""
-    rows = read_jsonl(args.data)
-    if args.max_examples:
-        rows = rows[: args.max_examples]
+    rows = read_jsonl(args.data)[: args.max_examples]  # None: all
     train_rows, held_rows = split_examples(rows, args.seed, HOLDOUT_FRACTION)
-    data_sha = file_sha256(args.data)
     work_dir = Path(args.work_dir)
     checkpoint = last_complete_checkpoint(work_dir) if args.resume else None
     if args.resume and checkpoint is None:
         raise ChefError(f"--resume: no hay ningún checkpoint completo en {work_dir}; empieza sin --resume")
     check_writable(args.output_dir, folder=True)
     check_writable(work_dir / "tokenizer", folder=True)
-    return train_rows, held_rows, data_sha, checkpoint
+    return train_rows, held_rows, file_sha256(args.data), checkpoint
 
 
 def new_model(args, tokenizer, schedule, log):
     """GPT-2 of the preset with seeded random weights, sized to the tokenizer and the context."""
     config = build_config(len(tokenizer), tokenizer.model_max_length, args.preset, args.dropout, tokenizer)
     model = build_model(config, args.seed)
-    n_params = count_parameters(model)
+    n_params = sum(p.numel() for p in model.parameters())
     log(f"modelo: GPT-2 {config.n_layer} capas, {config.n_head} cabezas, {config.n_embd} dims, "
         f"contexto {config.n_positions}, vocabulario {config.vocab_size}: {n_params:,} parámetros ({n_params / 1e6:.1f} M)")
     log(f"entrenamiento: {args.epochs:g} épocas, {schedule['total_steps']} pasos de {args.batch_size} x "
@@ -134,7 +134,7 @@ def main(argv=None):
 
     # -- tokenizer (trained by the main process first, reused on resume), tokens and model ----
     tokenizer = get_tokenizer(args, targs, train_rows, data_sha, log)
-    train_ds, held_ds, max_new_tokens = encode_datasets(tokenizer, train_rows, held_rows)
+    train_ds, held_ds, max_new_tokens = encode_datasets(tokenizer, train_rows, held_rows, args.variants, args.seed)
     config, model, n_params = new_model(args, tokenizer, schedule, log)
 
     # -- training ---------------------------------------------------------------------------

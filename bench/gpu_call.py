@@ -76,6 +76,7 @@ VARIANTS = {
     "epochs50": "--epochs 50",
     "epochs150": "--epochs 150",
     "seed2": "--seed 2",
+    "nowordings": "--no-variants",  # the instruction only, every epoch (default: another wording each epoch)
 }
 BENCH_VARIANTS = ("default", "batch64", "batch256", "unfused", "nanfilter", "packing", "compile")  # bench_train.py's
 

@@ -17,7 +17,7 @@ from chef.decoding import cap_new_tokens, decode
 from chef.hardware import flops_per_token, hardware_name, mps_available, peak_flops
 from chef.model_folder import load_model
 from chef.prompt import (EOS_TOKEN, MODEL_DIR, MODEL_NAME, PAD_TOKEN, REPO_DIR, SAMPLING_DEFAULTS, SPECIAL_TOKENS,
-                         WORK_DIR, format_example, format_prompt, render_prompt)
+                         WORK_DIR, format_prompt, render_prompt)
 
 # --- Settings (the full preset is the model of the project's specification) ---
 PRESETS = {
@@ -49,6 +49,8 @@ SAVE_DTYPE = "float16"  # weights of the final folder: 16 bits halve the size, l
 CONTEXT_MULTIPLE = 256  # n_positions is rounded up to this (llama.cpp rounds the context too)
 TINY_OUTPUT_DIR = REPO_DIR / "chef-bot-scratch-tiny"  # --preset tiny never replaces the shipped model
 TASK_BATCH_SIZE = {True: 256, False: 64}  # held-out requests answered together (GPU, CPU)
+# Each epoch, each recipe under another wording. Harmless on CPU (tiny, 1,000 recipes, 8 epochs): held-out loss
+SHOW_VARIANTS = True  # 1.770 against 1.784 without; bench/gpu_call.py's `nowordings` compares them on the GPU
 
 
 def default_folders(preset):
@@ -75,20 +77,43 @@ def context_length(*datasets):
     return -(-longest // CONTEXT_MULTIPLE) * CONTEXT_MULTIPLE
 
 
+def encode_wordings(tokenizer, wordings, response):
+    """Token ids and labels (-100 on the prompt: loss on the response only) of one example per wording of a
+    request. The special token before the response splits the text there: its ids are the same after any prompt."""
+    prompts = tokenizer([format_prompt(w) for w in wordings], add_special_tokens=False)["input_ids"]
+    answer = tokenizer(response + EOS_TOKEN, add_special_tokens=False)["input_ids"]
+    return [{"input_ids": p + answer, "labels": [-100] * len(p) + answer} for p in prompts]
+
+
 def encode_example(tokenizer, instruction, response):
-    """Token ids of one example and its labels (-100 on the prompt: loss on the response only)."""
-    ids = tokenizer(format_example(instruction, response), add_special_tokens=False)["input_ids"]
-    n_prompt = len(tokenizer(format_prompt(instruction), add_special_tokens=False)["input_ids"])
-    labels = [-100] * n_prompt + ids[n_prompt:]
-    return {"input_ids": ids, "labels": labels}
+    return encode_wordings(tokenizer, [instruction], response)[0]
 
 
-def encode_datasets(tokenizer, train_rows, held_rows):
-    """Token ids of both splits; sets the context (n_positions) and gives the longest answer that fits it."""
-    train_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in train_rows]
+class Wordings:
+    """The training examples as the Trainer reads them: row i in epoch e in its wording (e + offset_i) mod n_i
+    (its instruction, then its `variants`), the offsets drawn from the seed. make_trainer sets `epoch` from
+    the Trainer's state as each epoch begins, so a resumed run sees the wordings of an uninterrupted one."""
+
+    def __init__(self, wordings, seed):
+        rng = random.Random(seed)
+        self.wordings, self.offsets, self.epoch = wordings, [rng.randrange(len(w)) for w in wordings], 0
+
+    def __len__(self):
+        return len(self.wordings)
+
+    def __getitem__(self, i):
+        return self.wordings[i][(self.epoch + self.offsets[i]) % len(self.wordings[i])]
+
+
+def encode_datasets(tokenizer, train_rows, held_rows, variants, seed):
+    """Token ids of both splits (the held-out requests in their instruction only); sets the context
+    (n_positions) and gives the longest answer that fits it."""
+    train_ds = Wordings([encode_wordings(tokenizer, [r["instruction"], *(r.get("variants", []) if variants else [])],
+                                         r["response"]) for r in train_rows], seed)
     held_ds = [encode_example(tokenizer, r["instruction"], r["response"]) for r in held_rows]
-    tokenizer.model_max_length = context_length(train_ds, held_ds)
-    longest_prompt = max(x["labels"].count(-100) for x in train_ds + held_ds)
+    every = [x for w in train_ds.wordings for x in w] + held_ds
+    tokenizer.model_max_length = context_length(every)
+    longest_prompt = max(x["labels"].count(-100) for x in every)
     max_new_tokens = cap_new_tokens(SAMPLING_DEFAULTS["max_new_tokens"], tokenizer.model_max_length, longest_prompt)
     return train_ds, held_ds, max_new_tokens
 
@@ -145,20 +170,6 @@ def build_model(config, seed):
 
     set_seed(seed)  # before building: the Trainer seeds only later
     return AutoModelForCausalLM.from_config(config, attn_implementation="sdpa")
-
-
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters())
-
-
-def default_parameter_count(vocab_size=None, n_positions=512):
-    """Parameters of the default architecture, built on the meta device (no memory, no training)."""
-    import torch
-    from transformers import GPT2LMHeadModel
-
-    config = build_config(vocab_size or PRESETS["full"]["vocab_size"], n_positions)
-    with torch.device("meta"):
-        return count_parameters(GPT2LMHeadModel(config))
 
 
 # --- The run: libraries, schedule, Trainer settings, checkpoints, the Trainer ---
@@ -240,8 +251,12 @@ EVAL_KEYS = ("eval_loss", "eval_recall_list", "eval_recall_steps", "eval_unreque
 
 
 def make_trainer(task_requests, task_max_new_tokens, **kwargs):
-    """A Hugging Face Trainer whose evaluate() adds the greedy task metrics (eval_recall_list, ...)."""
-    from transformers import Trainer
+    """A Hugging Face Trainer that tells its train_dataset (Wordings) the epoch; evaluate() adds the task metrics."""
+    from transformers import Trainer, TrainerCallback
+
+    class NextWording(TrainerCallback):
+        def on_epoch_begin(self, args, state, control, **kw):  # state.epoch: restored on resume
+            kwargs["train_dataset"].epoch = int(state.epoch)
 
     class ChefTrainer(Trainer):
         def evaluate(self, *args, **kw):
@@ -262,7 +277,7 @@ def make_trainer(task_requests, task_max_new_tokens, **kwargs):
                 metrics.update(task)
             return metrics
 
-    return ChefTrainer(**kwargs)
+    return ChefTrainer(callbacks=[NextWording()], **kwargs)
 
 
 # --- The report and the shipped model ----------------------------------------
@@ -302,11 +317,11 @@ def training_report(args, run, config, trainer, result, history, final_eval):
         "model": MODEL_NAME, "preset": args.preset,
         "data": {"file": Path(args.data).name, "sha256": run["data_sha"], "train_examples": len(train_ds),
                  "heldout_examples": len(run["held_ds"]), "tokens_per_epoch": tokens_per_epoch,
-                 "longest_example_tokens": max(len(x["input_ids"]) for x in train_ds + run["held_ds"])},
+                 "longest_example_tokens": max(len(x["input_ids"]) for w in [*train_ds.wordings, run["held_ds"]] for x in w)},
         "architecture": {k: getattr(config, k) for k in ("n_layer", "n_head", "n_embd", "n_positions", "vocab_size")},
         "parameters": run["n_params"], "epochs": args.epochs, "steps": state.global_step,
         "batch_size": args.batch_size, "world_size": world, "lr": args.lr, "dropout": args.dropout, "seed": args.seed,
-        "tokens_seen": tokens_seen, "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
+        "variants": args.variants, "tokens_seen": tokens_seen, "loss_tokens_seen": int(loss_tokens_per_epoch * args.epochs),
         "train_seconds": round(run["train_seconds"], 1), "resumed_from": checkpoint and Path(checkpoint).name,
         "tokens_per_second": round(tokens_per_second), "mfu": round(mfu, 4) if mfu else None,
         "hardware": hardware_name(), "software": {"torch": torch.__version__, "transformers": transformers.__version__},

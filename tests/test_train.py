@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 from conftest import REPO, TEST_ENV, run_script
@@ -19,13 +20,21 @@ from chef.training import (
     PRESETS,
     SEED,
     SELECTION_METRIC,
+    SHOW_VARIANTS,
     TIE_BREAK_LOSS_WEIGHT,
     TINY_OUTPUT_DIR,
+    PadCollator,
+    build_config,
+    build_model,
     default_folders,
-    default_parameter_count,
+    encode_datasets,
     encode_example,
     last_complete_checkpoint,
+    load_training_libraries,
+    make_trainer,
+    plan_schedule,
     split_examples,
+    training_arguments,
 )
 
 
@@ -47,6 +56,7 @@ def test_tiny_preset_trains_fast_and_loss_falls(tiny_run, tiny_data):
     model_dir, _, proc = tiny_run
     r = report(model_dir)
     assert r["train_seconds"] < 60, r["train_seconds"]
+    assert r["variants"] is SHOW_VARIANTS
     losses = [h["loss"] for h in r["train_loss_history"]]
     assert len(losses) >= 5 and losses[-1] < 0.7 * losses[0], losses
     evals = [e["eval_loss"] for e in r["evaluations"]]
@@ -106,11 +116,106 @@ def test_output_folder_is_complete_and_atomic(tiny_model):
 
 
 def test_default_configuration_has_20_to_30m_parameters():
+    import torch
+    from transformers import GPT2LMHeadModel
+
     rows = read_jsonl(DATA_FILE)
     train_rows, _ = split_examples(rows, SEED, HOLDOUT_FRACTION)
     tok = train_tokenizer(tokenizer_texts(train_rows), PRESETS["full"]["vocab_size"], model_max_length=512)
-    n = default_parameter_count(vocab_size=len(tok), n_positions=512)
+    with torch.device("meta"):  # no memory, no training
+        n = sum(p.numel() for p in GPT2LMHeadModel(build_config(len(tok), 512)).parameters())
     assert 20e6 <= n <= 30e6, n
+
+
+# --- A new wording of every request each epoch (the JSONL's `variants`) ---
+def epochs_of(dataset, n):
+    """What the Trainer reads in epochs 0..n-1: n lists of examples."""
+    out = []
+    for epoch in range(n):
+        dataset.epoch = epoch
+        out.append([dataset[i] for i in range(len(dataset))])
+    return out
+
+
+def wording_tokenizer(rows):
+    return train_tokenizer(tokenizer_texts(rows), 512, model_max_length=512)
+
+
+def test_each_epoch_shows_each_recipe_in_another_wording():
+    rows = read_jsonl(DATA_FILE)[:40]
+    assert all(r["variants"] for r in rows)
+    tok = wording_tokenizer(rows)
+    train, held, _ = encode_datasets(tok, rows[:36], rows[36:], True, SEED)
+    epochs = epochs_of(train, 5)
+    for i, row in enumerate(rows[:36]):
+        truth = {tuple(encode_example(tok, w, row["response"])["input_ids"]) for w in [row["instruction"], *row["variants"]]}
+        seen = [e[i] for e in epochs]
+        assert {tuple(x["input_ids"]) for x in seen} == truth  # every wording, and only those
+        # The loss still falls on the response only, the same ids after every wording.
+        response = encode_example(tok, row["instruction"], row["response"])["labels"]
+        assert all([t for t in x["labels"] if t != -100] == [t for t in response if t != -100] for x in seen)
+        assert all(x["input_ids"][x["labels"].count(-100):] == x["labels"][x["labels"].count(-100):] for x in seen)
+        if len(truth) == 1 + len(row["variants"]):  # consecutive epochs differ
+            assert all(a != b for a, b in zip(seen, seen[1:]))
+    # Held-out requests keep the memoria's instruction.
+    assert held == [encode_example(tok, r["instruction"], r["response"]) for r in rows[36:]]
+    # Deterministic from the seed, and another seed gives another schedule.
+    assert epochs_of(encode_datasets(tok, rows[:36], rows[36:], True, SEED)[0], 5) == epochs
+    assert epochs_of(encode_datasets(tok, rows[:36], rows[36:], True, SEED + 1)[0], 5) != epochs
+
+
+def test_without_variants_every_epoch_is_the_instructions():
+    rows = read_jsonl(DATA_FILE)[:20]
+    tok = wording_tokenizer(rows)
+    instructions = [encode_example(tok, r["instruction"], r["response"]) for r in rows[:18]]
+    off, _, _ = encode_datasets(tok, rows[:18], rows[18:], False, SEED)
+    older = [{k: v for k, v in r.items() if k != "variants"} for r in rows[:18]]  # a file from before variants
+    old, _, _ = encode_datasets(tok, older, rows[18:], True, SEED)
+    assert epochs_of(off, 3) == epochs_of(old, 3) == [instructions] * 3
+    assert "--no-variants" in run_script(["train_from_scratch.py", "--help"]).stdout
+
+
+def train_recording(rows, work_dir, resume=None):
+    """A tiny Trainer run as train_from_scratch.py builds it (4 epochs of 8 steps; checkpoints at steps 11,
+    22 and 32), resumed from `resume` if given. Returns {(response, epoch): prompt} of every training
+    example its collator received, the epoch counted from the steps (the Trainer's, not the dataset's)."""
+    load_training_libraries()
+    seen = []
+
+    class Recording(PadCollator):
+        def __call__(self, features):
+            seen.append([(tuple(f["input_ids"]), f["labels"].count(-100)) for f in features])
+            return super().__call__(features)
+
+    train_rows, held_rows = split_examples(rows, SEED, HOLDOUT_FRACTION)
+    tok = wording_tokenizer(train_rows)
+    train, held, _ = encode_datasets(tok, train_rows, held_rows, True, SEED)
+    args = SimpleNamespace(preset="tiny", epochs=4, batch_size=8, lr=3e-3, seed=SEED, work_dir=work_dir)
+    schedule = plan_schedule(args, len(train))
+    model = build_model(build_config(len(tok), tok.model_max_length, "tiny", tokenizer=tok), SEED)
+    trainer = make_trainer([], 0, model=model, args=training_arguments(args, schedule, False, "eval_loss"),
+                           train_dataset=train, eval_dataset=held, data_collator=Recording(tok.pad_token_id, False),
+                           processing_class=tok)
+    trainer.train(resume_from_checkpoint=resume)
+    held = {tuple(x["input_ids"]) for x in held}
+    batches = [b for b in seen if not {ids for ids, _ in b} <= held]  # not the evaluations'
+    first = trainer.state.global_step - len(batches)  # steps trained before the resume
+    return {(ids[n:], step // schedule["steps_per_epoch"]): ids[:n]
+            for step, batch in enumerate(batches, first) for ids, n in batch}
+
+
+@pytest.mark.slow  # two short training runs
+def test_training_uses_the_wordings_and_a_resumed_run_keeps_their_schedule(tmp_path):
+    rows = read_jsonl(DATA_FILE)[:60]  # 57 to train on
+    seen = train_recording(rows, tmp_path)
+    assert len(seen) == 4 * 57  # every recipe once an epoch
+    wordings = {}
+    for (response, _), prompt in seen.items():
+        wordings.setdefault(response, set()).add(prompt)
+    assert sum(len(w) >= 3 for w in wordings.values()) > 0.9 * 57  # in 4 epochs, 3 or 4 wordings of each
+    resumed = train_recording(rows, tmp_path, resume=str(tmp_path / "checkpoint-22"))  # epoch 2.75
+    assert {epoch for _, epoch in resumed} == {2, 3}
+    assert all(seen[key] == prompt for key, prompt in resumed.items())
 
 
 def test_tokenizer_round_trips_spanish(tiny_model):
