@@ -5,13 +5,18 @@ sampling) greedily and with the chat's default sampling, transformers' `generate
 reference, and llama.cpp (llama-cpp-python) on the same weights converted to GGUF f16 when
 it is installed. Time to first token runs from the request's text (template rendering and
 tokenisation included) to the first new token id; tokens/s is measured over the tokens
-after it. The end token is ignored, so every run writes exactly --tokens tokens.
+after it. The end token is ignored, so every run writes exactly --tokens tokens. The
+evaluation's fixed-shape batch (chef.decoding.decode_greedy) is timed on the same request
+(total time only: it returns all tokens at once), and --eval N times it against the chat's
+loop on N held-out requests answered together, as evaluate.py and training's checkpoint
+score do (same tokens checked).
 
   python bench/bench_inference.py                     # chef-bot-scratch-final/
   python bench/bench_inference.py --model DIR --tokens 300 --threads 1
   python bench/bench_inference.py --random            # a random model of the default size (no llama.cpp)
   python bench/bench_inference.py --gguf chef-bot-scratch.gguf   # an existing GGUF, no conversion
   python bench/bench_inference.py --no-llama --json bench/results/inference.json
+  python bench/bench_inference.py --eval 64          # also 64 held-out requests in one batch
 """
 
 import json
@@ -30,9 +35,9 @@ import torch
 
 from chef.chat import EXAMPLE
 from chef.cli import ChefError, check_flag, make_parser, run_main
-from chef.decoding import generate_tokens
+from chef.decoding import decode, decode_greedy, generate_tokens
 from chef.model_folder import load_model
-from chef.prompt import MODEL_DIR, SAMPLING_DEFAULTS, build_prompt
+from chef.prompt import DATA_FILE, MODEL_DIR, SAMPLING_DEFAULTS, build_prompt, render_prompt
 from chef.training import PRESETS, build_config
 
 # ---------------------------------------------------------------------------
@@ -44,6 +49,8 @@ REQUEST = EXAMPLE
 RANDOM_PROMPT_TOKENS = 12  # about the length of a rendered request
 RANDOM_CONTEXT = 512  # n_positions of the --random model (the trained one's is rounded to 256)
 CONVERTER = REPO / "convert_to_gguf.py"
+EVAL_SEED = 20261126  # evaluate.py's seed: the same held-out requests
+NEVER = -1  # an end token id no model writes: decode_greedy runs its whole length
 
 
 # ---------------------------------------------------------------------------
@@ -118,6 +125,50 @@ def hf_generate(model, make_prompt, tokens, repeats):
     return {"engine": "transformers generate, voraz", "first_token_ms": None, "tokens_per_s": rate}
 
 
+def static_batch(model, make_prompt, tokens, repeats):
+    """chef.decoding.decode_greedy on the one request: total time only (it returns all tokens at once)."""
+    def once():
+        t0 = time.perf_counter()
+        decode_greedy(model, [make_prompt()], tokens, NEVER)
+        return tokens / (time.perf_counter() - t0)
+
+    once()
+    rate = round(statistics.median(once() for _ in range(repeats)), 1)
+    print(f"  {'PyTorch, lote fijo voraz':<34} {'-':>12} {rate:>10.1f}  (incluye el primer token)", flush=True)
+    return {"engine": "PyTorch, lote fijo voraz", "first_token_ms": None, "tokens_per_s": rate}
+
+
+def eval_batch(model, tokenizer, num, max_new_tokens):
+    """Greedy answers to num held-out requests in one batch: the chat's loop (decode, a recipe
+    leaves the batch at its end token) against decode_greedy (fixed shape); same tokens required."""
+    from chef.catalogue import INGREDIENTS
+    from chef.evaluation import heldout_requests, training_combinations
+    from chef.files import read_jsonl
+
+    rows = read_jsonl(DATA_FILE)
+    requests = heldout_requests(rows, training_combinations(rows, INGREDIENTS), num, EVAL_SEED)
+    prompts = sorted((render_prompt(tokenizer, r["instruction"]) for r in requests), key=len)
+    eos, results, answers = model.config.eos_token_id, [], {}
+
+    def loop():
+        out = [[] for _ in prompts]
+        for step in decode(model, prompts, max_new_tokens, eos_token_id=eos):
+            for row, token in step.items():
+                out[row].append(token)
+        return out
+
+    for name, run in (("bucle del chat (decode)", loop),
+                      ("lote fijo (decode_greedy)", lambda: decode_greedy(model, prompts, max_new_tokens, eos))):
+        t0 = time.perf_counter()
+        answers[name] = run()
+        seconds, n_tokens = time.perf_counter() - t0, sum(map(len, answers[name]))
+        print(f"  {name:<34} {seconds:>9.1f} s  {n_tokens / seconds:>8.1f} tokens/s ({n_tokens} tokens)", flush=True)
+        results.append({"engine": name, "requests": num, "seconds": round(seconds, 2), "tokens": n_tokens})
+    same = len(set(map(str, answers.values()))) == 1
+    print(f"  mismas respuestas: {'sí' if same else 'NO'}")
+    return results, same
+
+
 # ---------------------------------------------------------------------------
 # llama.cpp
 # ---------------------------------------------------------------------------
@@ -179,6 +230,8 @@ def parse_args(argv=None):
                         help="hilos de CPU (por defecto: %(default)s)")
     parser.add_argument("--gguf", type=Path, metavar="FICHERO", help="GGUF ya convertido para llama.cpp (si no, se convierte en f16)")
     parser.add_argument("--no-llama", action="store_true", help="no medir llama.cpp")
+    parser.add_argument("--eval", type=int, default=0, metavar="N",
+                        help="medir también N peticiones nuevas en un lote, como la evaluación (por defecto: no)")
     parser.add_argument("--json", type=Path, metavar="FICHERO", help="guardar los resultados en este fichero JSON")
     return parser.parse_args(argv)
 
@@ -187,6 +240,7 @@ def main(argv=None):
     args = parse_args(argv)
     check_flag(args.tokens >= 2, "--tokens", "ser 2 o mayor")
     check_flag(args.repeats >= 1, "--repeats", "ser 1 o mayor")
+    check_flag(args.eval >= 0 and not (args.eval and args.random), "--eval", "ser 0 o mayor, y sin --random")
     torch.set_num_threads(args.threads)
     if args.random:
         model, tokenizer = random_model(), None
@@ -208,14 +262,22 @@ def main(argv=None):
         measure("PyTorch, muestreo por defecto", ours(model, make_prompt, args.tokens, **defaults),
                 args.tokens, args.repeats),
         hf_generate(model, make_prompt, args.tokens, args.repeats),
+        static_batch(model, make_prompt, args.tokens, args.repeats),
     ]
     llama = llama_results(args, model, tokenizer, make_prompt)
     if llama:
         results.append(llama)
+    evaluation, same = [], True
+    if args.eval:
+        print(f"evaluación: {args.eval} peticiones nuevas en un lote, voraz, hasta {SAMPLING_DEFAULTS['max_new_tokens']} tokens")
+        evaluation, same = eval_batch(model, tokenizer, args.eval, SAMPLING_DEFAULTS["max_new_tokens"])
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"model": str(args.model), "random": args.random, "threads": args.threads,
-                                         "tokens": args.tokens, "results": results}, indent=2) + "\n")
+                                         "tokens": args.tokens, "results": results, "evaluation": evaluation},
+                                        indent=2) + "\n")
+    if not same:
+        raise ChefError("el lote fijo no da las mismas respuestas que el bucle del chat")
 
 
 if __name__ == "__main__":

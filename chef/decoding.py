@@ -1,8 +1,9 @@
-"""The one decode loop and its sampler: prompts answered token by token over the KV cache.
+"""The decode loop and its sampler: prompts answered token by token over the KV cache.
 
 Used by the chat (chef.chat), the evaluation, training's greedy sample, the tests and the
-benchmark, so they all write the same recipe for the same request. torch and transformers
-are imported inside the functions: importing this module stays light.
+benchmark, so they all write the same recipe for the same request; greedy evaluation runs the
+same steps in one fixed-shape batch (decode_greedy). torch and transformers are imported inside
+the functions: importing this module stays light.
 """
 
 import inspect
@@ -40,57 +41,62 @@ def sample_next(logits, temperature=0.0, top_k=0, top_p=1.0, repetition_penalty=
 
 
 class Batch:
-    """The prompts still running in decode(): their KV cache, attention mask, positions and,
-    for the repetition penalty, the token ids each one has seen."""
+    """Prompts decoded together: their KV cache, attention mask, positions and, for the repetition
+    penalty, the token ids each one has seen. The mask has a column for each of the `steps` tokens
+    to come (max_new_tokens, cut to the context), switched on as it comes, so that a static cache
+    keeps one shape from start to end."""
 
-    def __init__(self, model, prompts, track_seen):
+    def __init__(self, model, prompts, max_new_tokens, track_seen=False, static=False):
         import torch
-        from transformers import DynamicCache
+        from transformers import DynamicCache, StaticCache
 
-        self.model, self.device = model, model.device
-        width = max(map(len, prompts))  # padded on the left, so that every prompt ends at the last column
-        ids = torch.full((len(prompts), width), model.config.pad_token_id or 0)
-        self.mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        self.seen = torch.zeros((len(prompts), model.config.vocab_size), dtype=torch.bool) if track_seen else None
+        self.model, self.device, config = model, model.device, model.config
+        prompts, n, context = [[int(i) for i in p] for p in prompts], len(prompts), config.max_position_embeddings
+        self.column = width = max(map(len, prompts))  # padded on the left: every prompt ends at the last column
+        if min(map(len, prompts)) == 0 or width >= context:
+            raise ValueError(f"each prompt must have 1 to {context - 1} tokens, not {min(map(len, prompts))} to {width}")
+        self.steps = steps = cap_new_tokens(max_new_tokens, context, width)
+        ids = torch.full((n, width), config.pad_token_id or 0)
+        mask = torch.zeros((n, width + steps), dtype=torch.long)
+        self.seen = torch.zeros((n, config.vocab_size), dtype=torch.bool) if track_seen else None
         for row, p in enumerate(prompts):
-            ids[row, width - len(p):], self.mask[row, width - len(p):] = torch.tensor(p), 1
+            ids[row, width - len(p):], mask[row, width - len(p):width] = torch.tensor(p), 1
             if track_seen:
                 self.seen[row, p] = True
-        self.padded = not bool(self.mask.all())  # a lone prompt needs no mask: the model counts its positions
-        self.position = (self.mask.cumsum(-1) - 1).clamp(min=0)  # GPT-2 positions start at each prompt's first token
-        self.cache = DynamicCache(config=model.config)  # filled in place by each forward pass
+        self.padded = static or not bool(mask[:, :width].all())  # a mask for padding or a static cache's empty slots
+        position = (mask[:, :width].cumsum(-1) - 1).clamp(min=0)  # GPT-2 positions start at each prompt's first token
+        self.cache = StaticCache(config=config, max_cache_len=width + steps) if static else DynamicCache(config=config)
         # transformers 5.24 calls the KV-cache argument `cache`; earlier 5.x `past_key_values`.
         cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
         self.kwargs = {cache_arg: self.cache, "use_cache": True, "logits_to_keep": 1}
-        self.alive = list(range(len(prompts)))  # batch row -> prompt index
-        self.ids = ids.to(self.device)  # what the next forward pass reads
+        self.alive = list(range(n))  # batch row -> prompt index
+        self.ids, self.mask, self.position = ids.to(self.device), mask.to(self.device), position.to(self.device)
 
     def logits(self):
         """One forward pass: the last position's logits, one row per running prompt."""
         if self.padded:
-            self.kwargs.update(attention_mask=self.mask.to(self.device), position_ids=self.position.to(self.device))
+            self.kwargs.update(attention_mask=self.mask, position_ids=self.position)
         return self.model(input_ids=self.ids, **self.kwargs).logits[:, -1]
 
     def keep(self, rows):
         """Only these rows stay: finished prompts leave the batch and its cache."""
         import torch
 
-        index = torch.tensor(rows)
-        self.cache.batch_select_indices(index.to(self.device))
+        index = torch.tensor(rows, device=self.device)
+        self.cache.batch_select_indices(index)
         self.alive = [self.alive[j] for j in rows]
         self.mask, self.position = self.mask[index], self.position[index]
-        self.seen = None if self.seen is None else self.seen[index]
+        self.seen = None if self.seen is None else self.seen[index.cpu()]
 
     def feed(self, tokens):
-        """The next forward pass reads one new token per running prompt."""
+        """The next forward pass reads one new token per running prompt (a list, or a tensor on the device)."""
         import torch
 
         if self.seen is not None:
             self.seen[torch.arange(len(tokens)), tokens] = True
-        self.ids = torch.tensor(tokens, device=self.device)[:, None]
-        if self.padded:
-            self.mask = torch.cat([self.mask, self.mask.new_ones((len(tokens), 1))], dim=1)
-            self.position = self.position[:, -1:] + 1
+        self.ids = torch.as_tensor(tokens, device=self.device)[:, None]
+        self.mask[:, self.column], self.column = 1, self.column + 1
+        self.position = self.position[:, -1:] + 1
 
 
 def pick_tokens(logits, seen, generator, temperature, top_k, top_p, repetition_penalty):
@@ -114,13 +120,9 @@ def decode(model, prompts, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], t
     when given, sees each step's logits (one row per running prompt) before sampling (tests)."""
     import torch
 
-    prompts = [[int(i) for i in p] for p in prompts]
-    context, width = model.config.max_position_embeddings, max(map(len, prompts))
-    if min(map(len, prompts)) == 0 or width >= context:
-        raise ValueError(f"each prompt must have 1 to {context - 1} tokens, not {min(map(len, prompts))} to {width}")
-    batch = Batch(model, prompts, track_seen=repetition_penalty != 1.0)
+    batch = Batch(model, prompts, max_new_tokens, track_seen=repetition_penalty != 1.0)
     with torch.inference_mode():
-        for _ in range(cap_new_tokens(max_new_tokens, context, width)):
+        for _ in range(batch.steps):
             logits = batch.logits()
             if on_logits is not None:
                 on_logits(logits)
@@ -132,6 +134,26 @@ def decode(model, prompts, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], t
             if len(running) < len(tokens):
                 batch.keep(running)
             batch.feed([tokens[j] for j in running])
+
+
+def decode_greedy(model, prompts, max_new_tokens, eos_token_id, check_every=8):
+    """decode()'s greedy tokens for each prompt (eos_token_id included) from one fixed-shape batch
+    over a static KV cache, for the evaluation on a GPU: a row that ended stays, its next tokens
+    forced to eos_token_id, so no step waits on the host but one in check_every, which stops the
+    loop once every row has ended."""
+    import torch
+
+    batch = Batch(model, prompts, max_new_tokens, static=True)
+    out = torch.full((len(prompts), batch.steps), eos_token_id, device=batch.device)
+    ended = torch.zeros(len(prompts), dtype=torch.bool, device=batch.device)
+    with torch.inference_mode():
+        for step in range(batch.steps):
+            out[:, step] = tokens = batch.logits().argmax(-1).masked_fill_(ended, eos_token_id)
+            ended |= tokens == eos_token_id
+            if step % check_every == check_every - 1 and bool(ended.all()):
+                break
+            batch.feed(tokens)
+    return [row[:row.index(eos_token_id) + 1] if eos_token_id in row else row for row in out.tolist()]
 
 
 def generate_tokens(model, prompt_ids, max_new_tokens=SAMPLING_DEFAULTS["max_new_tokens"], **settings):

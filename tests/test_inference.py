@@ -23,10 +23,12 @@ from conftest import REPO, TEST_ENV, run_script
 from chef import chat
 from chef.catalogue import ALIASES, COMMON_ALIASES, DISH_NAMES, INGREDIENTS, read_table, resolve_name
 from chef.chat import DISH_EXAMPLES, ingredients_text
-from chef.decoding import cap_new_tokens, generate_tokens, sample_next, stream_text
+from chef.decoding import cap_new_tokens, decode, decode_greedy, generate_tokens, sample_next, stream_text
+from chef.dataset import generate_examples
 from chef.dishes import DISH_LABEL
+from chef.evaluation import HFModel
 from chef.model_folder import load_model
-from chef.prompt import ASSISTANT_TOKEN, USER_TOKEN, build_prompt, clean_request, render_prompt
+from chef.prompt import ASSISTANT_TOKEN, MODEL_DIR, USER_TOKEN, build_prompt, clean_request, render_prompt
 from chef.files import read_jsonl
 from chef.prompt import DATA_FILE
 from chef.requests import (DIET_NOTE, MAX_SHOWN_UNKNOWN, SPANISH_HINT, STATE_NOTE, SUGGESTION, UNCOOKED_NOTE,
@@ -570,3 +572,56 @@ def test_long_requests_are_cut_to_the_budget(tiny):
     prompt, example = render_prompt(tokenizer, REQUEST), render_prompt(tokenizer, REQUEST, "Una receta.")
     assert example[:len(prompt)] == prompt and example[-1] == tokenizer.eos_token_id  # the whole example
     assert clean_request(f"  {USER_TOKEN}pollo{ASSISTANT_TOKEN} ") == "pollo"
+
+
+# ---------------------------------------------------------------------------
+# The evaluation's fixed-shape greedy batch (decode_greedy) against the chat's loop
+# ---------------------------------------------------------------------------
+GREEDY = {"temperature": 0.0, "top_k": 0, "top_p": 1.0}
+
+
+def chat_loop_answers(model, prompts, max_new_tokens, eos):
+    """Each prompt's greedy tokens from the chat's loop, decode(), all prompts in one batch."""
+    answers = [[] for _ in prompts]
+    for step in decode(model, prompts, max_new_tokens, eos_token_id=eos):
+        for row, token in step.items():
+            answers[row].append(token)
+    return answers
+
+
+def request_prompts(tokenizer, num, seed=7):
+    """num generated requests of many lengths, rendered as the evaluation renders them."""
+    return [render_prompt(tokenizer, ex["instruction"]) for ex in generate_examples(num, seed)]
+
+
+def test_fixed_batch_gives_the_chat_loops_answers(tiny):
+    model, tokenizer = tiny
+    prompts = request_prompts(tokenizer, 32)
+    assert len(set(map(len, prompts))) >= 8  # much left padding
+    # The tiny model never writes its end token in 20 tokens; a line break ends its lines at many different steps.
+    [stop] = tokenizer.encode("\n", add_special_tokens=False)
+    expected = chat_loop_answers(model, prompts, 20, stop)
+    assert decode_greedy(model, prompts, 20, stop) == expected
+    assert len({len(a) for a in expected}) >= 5 and {a[-1] == stop for a in expected} == {True, False}
+    # evaluate.py and training's checkpoint score: HFModel.generate, greedy, in batches of 10 sorted by length
+    model_ = HFModel(model, tokenizer, "cpu", "tiny")
+    model_.eos_id, model_.fixed_shape = stop, True  # as on a GPU
+    answers = model_.generate(prompts, dict(GREEDY, max_new_tokens=20), 10, 0)
+    assert answers == [(a, a[-1] == stop) for a in expected]
+
+
+def test_fixed_batch_alone_and_at_the_context(tiny):
+    model, tokenizer = tiny
+    eos, prompt = model.config.eos_token_id, request_prompts(tokenizer, 1)[0]
+    assert decode_greedy(model, [prompt], 60, eos) == [list(generate_tokens(model, prompt, 60, eos_token_id=eos))]
+    context = model.config.max_position_embeddings
+    assert [len(a) for a in decode_greedy(model, [[5] * (context - 3), [5] * 4], 100, -1)] == [3, 3]
+
+
+def test_fixed_batch_gives_the_chat_loops_answers_with_the_committed_model():
+    if not MODEL_DIR.is_dir():
+        pytest.skip(f"{MODEL_DIR.name}/ is absent")
+    model, tokenizer = load_model(MODEL_DIR)
+    prompts = request_prompts(tokenizer, 32, seed=20261126)
+    eos = model.config.eos_token_id
+    assert decode_greedy(model, prompts, 448, eos) == chat_loop_answers(model, prompts, 448, eos)
