@@ -11,7 +11,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from chef.catalogue import ANNOUNCED_DIETS, DIETS, DISH_RECIPES, INGREDIENTS, resolve_name, violates, whole_words_re
+from chef.catalogue import (ANNOUNCED_DIETS, DIETS, DISH_RECIPES, EXCLUSIONS, INGREDIENTS, resolve_name, violates,
+                            whole_words_re)
 from chef.spanish import fold
 
 COPY_CANDIDATES = 10  # training recipes compared word by word when looking for the closest one
@@ -303,12 +304,20 @@ def copy_metrics(text, index):
     return {"closest_training": closest, "copy_run": run, "copy_fraction": run / len(w) if w else 0.0}
 
 
+def excluded_used(text, excluded):
+    """The things a request leaves out ("cebolla", "pescado") that the list or the steps still use."""
+    items, steps = recipe_parts(text)
+    return [thing for thing in excluded  # plurals too: "cebollas"
+            if name_matcher([n for name in EXCLUSIONS[thing] for n in (name, name + "s")]).search(items + "\n" + steps)]
+
+
 def score_answer(text, request, catalogue, violates, copy_index):
     """Every per-answer metric of one answer to one request (a flat dict, JSON-ready)."""
     fmt = format_check(text)
     return {
         "format_valid": fmt["valid"], "format": fmt,
         **requested_use(text, request, catalogue),
+        "excluded": request.get("excluded") or [], "excluded_used": excluded_used(text, request.get("excluded") or []),
         **diet_check(text, request.get("diet"), catalogue, violates),
         "repeated_4gram": repeated_ngram_rate(text, 4), "words": len(words(text)),
         **copy_metrics(text, copy_index),
@@ -374,6 +383,9 @@ def summarize(scored, texts, losses=None):
                "repeated_4gram": mean(s["repeated_4gram"] for s in scored), "distinct_2": distinct_n(texts, 2),
                **{key: mean(s[key] for s in scored) for key in ("copy_run", "copy_fraction", "words")},
                **diet_summary(scored)}
+    with_exclusion = [s for s in scored if s["excluded"]]
+    summary.update(exclusion_rate=mean(bool(s["excluded_used"]) for s in with_exclusion),
+                   exclusion_requests=len(with_exclusion))
     for c in DIETS:
         asked = [s for s in scored if c in s["constraints_checked"]]
         summary[f"violation:{c}"] = mean(c in s["violations"] for s in asked)

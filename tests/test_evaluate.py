@@ -102,6 +102,22 @@ def test_reference_recipes_score_perfectly():
         assert s["unrequested"] == [] and s["violations"] == {} and not s["incoherent"]
 
 
+def test_an_excluded_ingredient_in_the_answer_is_counted():
+    """A generated request that leaves something out ("sin chorizo", "sin picante"): using it counts."""
+    request = {"ingredients": ["patata", "huevos"], "diet": [], "excluded": ["chorizo", "picante"]}
+    index = CopyIndex(["una receta cualquiera"])
+    used = score_answer(WITH_CHORIZO, request, INGREDIENTS, violates, index)
+    clean = WITH_CHORIZO.replace("- 50 g de chorizo\n", "").replace(" Corta el chorizo en rodajas.", "")
+    clean = score_answer(clean.replace(" y el chorizo", ""), request, INGREDIENTS, violates, index)
+    assert used["excluded_used"] == ["chorizo"] and clean["excluded_used"] == []
+    plain = score(WITH_CHORIZO, ["patata", "huevos"])  # no exclusion asked: nothing counted
+    summary = summarize([dict(s, reached_end=True) for s in (used, clean, plain)], [WITH_CHORIZO] * 3)
+    assert summary["exclusion_requests"] == 2 and summary["exclusion_rate"] == 0.5
+    for ex in generate_examples(300, 11):  # the generator's own recipes never use what they exclude
+        if ex.get("excluded"):
+            assert score_answer(ex["response"], ex, INGREDIENTS, violates, index)["excluded_used"] == [], ex
+
+
 def test_missing_ingredient_lowers_recall():
     s = score(MISSING_ONE, ["setas variadas", "huevos", "espinacas"])
     assert s["recall_list"] == pytest.approx(2 / 3) and s["recall_steps"] == pytest.approx(2 / 3)
