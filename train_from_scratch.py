@@ -21,17 +21,18 @@ Commands:
 
 import argparse
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
-from chef.card import model_card
+from chef.card import model_card, write_curves
 from chef.cli import ChefError, check_flag, make_parser, run_main
 from chef.files import check_writable, file_sha256, read_jsonl
 from chef.hardware import hardware_name
 from chef.model_folder import write_model_folder
 from chef.prompt import DATA_FILE, MODEL_DIR, WORK_DIR
 from chef.tokenizer import get_tokenizer
-from chef.training import (DROPOUT, HOLDOUT_FRACTION, PRESETS, RUN_FLAGS, SEED, SELECTION_METRIC, SHOW_VARIANTS,
-                           TINY_OUTPUT_DIR, PadCollator, build_config, build_model, default_folders,
+from chef.training import (CONTEXT_MULTIPLE, DROPOUT, HOLDOUT_FRACTION, PRESETS, RUN_FLAGS, SEED, SELECTION_METRIC,
+                           SHOW_VARIANTS, TINY_OUTPUT_DIR, PadCollator, build_config, build_model, default_folders,
                            encode_datasets, greedy_sample, last_complete_checkpoint, load_training_libraries,
                            make_trainer, plan_schedule, ship_model, split_examples, training_arguments,
                            training_report)
@@ -60,6 +61,12 @@ def parse_args(argv=None):
     parser.add_argument("--max-examples", type=int, default=None, help=f"usar solo los N primeros ejemplos (por defecto: todos; tiny: {tiny['max_examples']})")
     parser.add_argument("--variants", action=argparse.BooleanOptionalAction, default=SHOW_VARIANTS,
                         help=f"cada época, otra redacción de cada petición (campo variants; --no-variants: solo la instrucción; por defecto: {'sí' if SHOW_VARIANTS else 'no'})")
+    parser.add_argument("--buckets", type=int, default=0, metavar="N", help="formas fijas: rellena cada lote a un "
+                        "múltiplo de N tokens y a --batch-size filas (p. ej. 64; por defecto: 0, no)")
+    parser.add_argument("--compile", action="store_true", help="compila el modelo con torch.compile; solo con "
+                        "--buckets (pocas formas fijas: sin ellas recompila con cada longitud nueva)")
+    parser.add_argument("--report-to", choices=["none", "tensorboard"], default="none", help="tensorboard: curvas en "
+                        "vivo en <work-dir>/runs/ (requiere pip install tensorboard; por defecto: %(default)s)")
     parser.add_argument("--resume", action="store_true", help="continuar el entrenamiento interrumpido desde su último checkpoint completo")
     args = parser.parse_args(argv)
     for key in RUN_FLAGS:  # flags left out take the preset's value
@@ -71,6 +78,11 @@ def parse_args(argv=None):
     for flag in ("epochs", "batch_size", "lr"):
         check_flag(getattr(args, flag) > 0, "--" + flag.replace("_", "-"), "ser positivo")
     check_flag(args.max_examples is None or args.max_examples >= 20, "--max-examples", "ser 20 o mayor")
+    check_flag(args.buckets == 0 or args.buckets > 0 and CONTEXT_MULTIPLE % args.buckets == 0, "--buckets",
+               f"ser 0 o un divisor de {CONTEXT_MULTIPLE}, el múltiplo del contexto (p. ej. 64)")
+    check_flag(args.report_to == "none" or find_spec("tensorboard") is not None, "--report-to",
+               "ser none sin tensorboard (pip install tensorboard)")
+    check_flag(args.buckets or not args.compile, "--compile", "ir con --buckets N")
     return args
 
 
@@ -106,6 +118,7 @@ def save_model(args, run, model, tokenizer, report, log):
     replaced = Path(args.output_dir).exists()
     model = ship_model(model, run["max_new_tokens"])
     write_model_folder(args.output_dir, model, tokenizer, report, model_card(report))
+    write_curves(args.output_dir, report)  # the picture the card shows above its table
     shipped, mfu = report["shipped"], report["mfu"]
     task = (f", recall {shipped['eval_recall_list']:.1%} en la lista, {shipped['eval_unrequested_rate']:.1%} con "
             f"ingredientes no pedidos, {shipped['eval_incoherent_rate']:.1%} incoherentes"
@@ -140,7 +153,7 @@ def main(argv=None):
     # -- training ---------------------------------------------------------------------------
     trainer = make_trainer(task_requests=held_rows if selection == SELECTION_METRIC else [],
                            task_max_new_tokens=max_new_tokens, model=model, args=targs, train_dataset=train_ds,
-                           eval_dataset=held_ds, data_collator=PadCollator(tokenizer.pad_token_id, cuda),
+                           eval_dataset=held_ds, data_collator=PadCollator(tokenizer.pad_token_id, cuda, args.buckets, args.batch_size),
                            processing_class=tokenizer)
     if checkpoint:
         log(f"reanudando desde {checkpoint}")

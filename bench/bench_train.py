@@ -29,7 +29,8 @@ from chef.tokenizer import tokenizer_texts, train_tokenizer  # noqa: E402
 from chef.training import (HOLDOUT_FRACTION, PRESETS, SEED, PadCollator, build_config, build_model,  # noqa: E402
                            context_length, encode_example, split_examples, training_kwargs)
 
-# name -> (TrainingArguments overrides, or batch_size / packing; what the variant changes)
+# name -> (TrainingArguments overrides, train_from_scratch.py flags (RUN_OPTIONS) or packing; what it changes).
+# The compiled ones come last: bench/gpu_call.py measures them in what is left of its time.
 VARIANTS = {
     "default": ({}, "relleno a la derecha, lotes agrupados por longitud, AdamW fusionado en GPU, sin "
                     "sincronizar la GPU en cada paso (lo que hace train_from_scratch.py)"),
@@ -39,8 +40,15 @@ VARIANTS = {
     "nanfilter": ({"logging_nan_inf_filter": True}, "logging_nan_inf_filter=True (lo que hace el Trainer "
                   "por defecto: una sincronización de la GPU por paso)"),
     "packing": ({"packing": True}, "ejemplos concatenados en bloques de n_positions tokens (sin relleno)"),
-    "compile": ({"torch_compile": True}, "torch_compile=True"),
+    "nonblocking": ({"accelerator_config": {"non_blocking": True}}, "copias de los lotes a la GPU sin esperar "
+                    "(memoria fijada + non_blocking: sin sincronizar en cada paso)"),
+    "buckets": ({"buckets": 64}, "formas fijas (--buckets 64): longitudes múltiplos de 64 y siempre lotes completos"),
+    "buckets_compile": ({"buckets": 64, "compile": True}, "formas fijas y torch.compile (--buckets 64 --compile)"),
+    "buckets_graphs": ({"buckets": 64, "compile": True, "torch_compile_mode": "reduce-overhead"},
+                       "formas fijas, torch.compile y CUDA graphs (modo reduce-overhead: un grafo por forma)"),
+    "compile": ({"torch_compile": True}, "torch_compile=True sin formas fijas (recompila con cada longitud nueva)"),
 }
+RUN_OPTIONS = ("batch_size", "buckets", "compile")  # variant keys that are train_from_scratch.py flags
 
 
 class PackedCollator:
@@ -131,17 +139,17 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
     args, tokenizer, train_ds, config = base
     cuda = torch.cuda.is_available()
     overrides = dict(overrides)
-    batch = overrides.pop("batch_size", args.batch_size)
     packing = overrides.pop("packing", False)
+    args = SimpleNamespace(**{**vars(args), **{k: overrides.pop(k) for k in RUN_OPTIONS if k in overrides}})
     kwargs = training_kwargs(args, "/tmp/chef-bench", cuda)
-    kwargs.update(per_device_train_batch_size=batch, eval_strategy="no", save_strategy="no",
-                  load_best_model_at_end=False, disable_tqdm=True, logging_steps=10**6, **overrides)
+    kwargs.update(eval_strategy="no", save_strategy="no", load_best_model_at_end=False, disable_tqdm=True,
+                  logging_steps=10**6, **overrides)
     targs = TrainingArguments(max_steps=warmup + steps + profile_steps, **kwargs)
     if packing:
         data, collator = pack(train_ds, config.n_positions), PackedCollator()
         targs.train_sampling_strategy = "random"
     else:
-        data, collator = train_ds, PadCollator(tokenizer.pad_token_id, cuda)
+        data, collator = train_ds, PadCollator(tokenizer.pad_token_id, cuda, args.buckets, args.batch_size)
 
     counted = []  # real (non-padding) tokens of each batch, in order
 
@@ -160,7 +168,7 @@ def run_variant(name, overrides, base, steps, warmup, profile_steps=0):
     tps = sum(counted[warmup:warmup + steps]) / seconds
     mean_len = sum(len(x["input_ids"]) for x in train_ds) / len(train_ds)
     peak = peak_flops()
-    result = {"variant": name, "batch": batch, "ms_per_step": round(1000 * seconds / steps, 2),
+    result = {"variant": name, "batch": args.batch_size, "ms_per_step": round(1000 * seconds / steps, 2),
               "tokens_per_s": round(tps), "warmup_s": round(marks[warmup] - t0, 1),
               "mfu": round(tps * flops_per_token(config, mean_len) / peak, 4) if peak else None}
     if prof is not None:
@@ -190,7 +198,7 @@ def main():
     import torch
 
     # The settings train_from_scratch.py runs the preset with (its flags left at their defaults).
-    args = SimpleNamespace(preset=cli.preset, seed=SEED, **PRESETS[cli.preset])
+    args = SimpleNamespace(preset=cli.preset, seed=SEED, buckets=0, compile=False, **PRESETS[cli.preset])
     rows = read_jsonl(cli.data)[: args.max_examples]
     train_rows, _ = split_examples(rows, args.seed, HOLDOUT_FRACTION)
     tokenizer = train_tokenizer(tokenizer_texts(train_rows), PRESETS[args.preset]["vocab_size"],

@@ -77,8 +77,11 @@ VARIANTS = {
     "epochs150": "--epochs 150",
     "seed2": "--seed 2",
     "nowordings": "--no-variants",  # the instruction only, every epoch (default: another wording each epoch)
+    "buckets": "--buckets 64",  # static shapes: lengths in multiples of 64 (5 on today's data), full batches
+    "buckets_compile": "--buckets 64 --compile",  # the same, compiled by torch.compile
 }
-BENCH_VARIANTS = ("default", "batch64", "batch256", "unfused", "nanfilter", "packing", "compile")  # bench_train.py's
+BENCH_VARIANTS = ("default", "batch64", "batch256", "unfused", "nanfilter", "packing", "nonblocking", "buckets",
+                  "buckets_compile", "buckets_graphs", "compile")  # bench_train.py's, compiled ones last
 
 # What changes between the real call and the dry run.
 MODES = {

@@ -119,24 +119,22 @@ def encode_datasets(tokenizer, train_rows, held_rows, variants, seed):
 
 
 class PadCollator:
-    """Right-pads a batch; no attention mask, so SDPA keeps its fast causal path.
+    """Right-pads a batch; no attention mask, so SDPA keeps its fast causal path: with right padding a real token
+    never attends to a pad (pads come after it), and pads carry label -100, so the loss is the unpadded examples'."""
 
-    With right padding a real token never attends to a pad (pads come after it), and the
-    pads carry label -100, so the loss is exactly that of the unpadded examples.
-    """
-
-    def __init__(self, pad_id, cuda):
+    def __init__(self, pad_id, cuda, bucket=0, rows=0):
         # On CPU every new sequence length costs PyTorch set-up time: few distinct widths
-        # (multiples of 64) made the tiny run 10x faster. On a GPU, 8 keeps padding low.
-        self.pad_id, self.multiple = pad_id, 8 if cuda else 64
+        # (multiples of 64) made the tiny run 10x faster. On a GPU, 8 keeps padding low. A bucket (--buckets)
+        # pads to its multiples and adds empty rows up to `rows`: a handful of static shapes for torch.compile.
+        self.pad_id, self.multiple, self.rows = pad_id, bucket or (8 if cuda else 64), rows
 
     def __call__(self, features):
         import torch
 
         longest = max(len(f["input_ids"]) for f in features)
-        width = -(-longest // self.multiple) * self.multiple
-        ids = torch.full((len(features), width), self.pad_id, dtype=torch.long)
-        labels = torch.full((len(features), width), -100, dtype=torch.long)
+        shape = (max(len(features), self.rows), -(-longest // self.multiple) * self.multiple)
+        ids = torch.full(shape, self.pad_id, dtype=torch.long)
+        labels = torch.full(shape, -100, dtype=torch.long)
         for row, f in enumerate(features):
             n = len(f["input_ids"])
             ids[row, :n] = torch.tensor(f["input_ids"])
@@ -209,10 +207,11 @@ def training_kwargs(args, work_dir, cuda, selection="eval_loss"):
         bf16=cuda and torch.cuda.is_bf16_supported(), tf32=cuda,
         eval_strategy="steps", save_strategy="steps", save_total_limit=2,
         load_best_model_at_end=True, metric_for_best_model=selection, greater_is_better=selection != "eval_loss",
-        prediction_loss_only=True,
-        logging_nan_inf_filter=False,  # the filter syncs the GPU every step
+        prediction_loss_only=True, torch_compile=args.compile,  # with --buckets only: each new shape recompiles
+        # No host sync per step (the GPU runs ahead): the NaN filter and token counting read each step, fused AdamW doesn't
+        logging_nan_inf_filter=False, include_num_input_tokens_seen=False,
         train_sampling_strategy="group_by_length",  # similar lengths per batch: little padding
-        report_to="none", seed=args.seed, data_seed=args.seed, dataloader_pin_memory=cuda,
+        report_to=getattr(args, "report_to", "none"), seed=args.seed, data_seed=args.seed, dataloader_pin_memory=cuda,
         disable_tqdm=not sys.stderr.isatty(), remove_unused_columns=False, ddp_find_unused_parameters=False,
     )
 

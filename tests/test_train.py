@@ -35,6 +35,7 @@ from chef.training import (
     plan_schedule,
     split_examples,
     training_arguments,
+    training_kwargs,
 )
 
 
@@ -190,7 +191,7 @@ def train_recording(rows, work_dir, resume=None):
     train_rows, held_rows = split_examples(rows, SEED, HOLDOUT_FRACTION)
     tok = wording_tokenizer(train_rows)
     train, held, _ = encode_datasets(tok, train_rows, held_rows, True, SEED)
-    args = SimpleNamespace(preset="tiny", epochs=4, batch_size=8, lr=3e-3, seed=SEED, work_dir=work_dir)
+    args = SimpleNamespace(preset="tiny", epochs=4, batch_size=8, lr=3e-3, seed=SEED, work_dir=work_dir, compile=False)
     schedule = plan_schedule(args, len(train))
     model = build_model(build_config(len(tok), tok.model_max_length, "tiny", tokenizer=tok), SEED)
     trainer = make_trainer([], 0, model=model, args=training_arguments(args, schedule, False, "eval_loss"),
@@ -311,3 +312,109 @@ def test_torchrun_two_cpu_processes(tiny_data, tmp_path):
     r = report(model_dir)
     assert r["world_size"] == 2
     assert "x 2" in proc.stdout  # the schedule line shows two processes
+
+
+# --- Training curves: a picture in the model folder, shown by its card (issue 20, item 5) ---
+def assert_card_shows_curves(folder):
+    from chef.card import CURVES_FILE
+
+    png = (folder / CURVES_FILE).read_bytes()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the IHDR chunk
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000 and width > height > 100
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert card.count(f"]({CURVES_FILE})") == 1
+    assert card.index(f"]({CURVES_FILE})") < card.index("| epoch | step |")  # above the table
+
+
+def test_training_curves_without_matplotlib_leave_the_card_without_a_link(tmp_path, monkeypatch, capsys):
+    from chef.card import CURVES_FILE, NO_CURVES, model_card, write_curves
+
+    report = json.loads((MODEL_DIR / "training_report.json").read_text(encoding="utf-8"))
+    (tmp_path / "README.md").write_text(model_card(report), encoding="utf-8")
+    with monkeypatch.context() as m:
+        m.setitem(sys.modules, "matplotlib.figure", None)  # as if matplotlib were not installed
+        write_curves(tmp_path, report)
+    assert capsys.readouterr().out.strip() == NO_CURVES
+    assert not (tmp_path / CURVES_FILE).exists() and CURVES_FILE not in (tmp_path / "README.md").read_text(encoding="utf-8")
+    write_curves(tmp_path, report)  # with matplotlib (a test requirement)
+    assert_card_shows_curves(tmp_path)
+
+
+def test_tiny_model_folder_holds_the_training_curves(tiny_model):
+    assert_card_shows_curves(tiny_model)
+
+
+# --- Faster steps: static shapes (--buckets), torch.compile, no per-step host synchronisation ---
+def bucket_batches():
+    """Six real examples, a tiny fp32 model without dropout, and the batch padded as today on a GPU
+    (longest rounded to 8) and to a bucket of 64 tokens and 8 rows."""
+    rows = read_jsonl(DATA_FILE)[:6]
+    tok = train_tokenizer(tokenizer_texts(rows), 1024, model_max_length=1024)
+    features = [encode_example(tok, r["instruction"], r["response"]) for r in rows]
+    model = build_model(build_config(len(tok), 1024, "tiny", dropout=0.0, tokenizer=tok), SEED).eval()
+    plain = PadCollator(tok.pad_token_id, True)(features)
+    bucketed = PadCollator(tok.pad_token_id, True, bucket=64, rows=8)(features)
+    return tok, features, model, plain, bucketed
+
+
+def test_buckets_give_static_shapes_and_the_same_loss():
+    import torch
+
+    tok, features, model, plain, bucketed = bucket_batches()
+    longest = max(len(f["input_ids"]) for f in features)
+    assert plain["input_ids"].shape == (6, -(-longest // 8) * 8)
+    assert bucketed["input_ids"].shape == (8, -(-longest // 64) * 64)
+    # Response-only labels unchanged: -100 on the prompt, as encoded, and on all padding (and the empty rows).
+    width = plain["labels"].shape[1]
+    assert torch.equal(bucketed["labels"][:6, :width], plain["labels"])
+    assert (bucketed["labels"][:, width:] == -100).all() and (bucketed["labels"][6:] == -100).all()
+    for row, f in enumerate(features):
+        n, prompt = len(f["labels"]), f["labels"].count(-100)
+        assert bucketed["labels"][row, :n].tolist() == f["labels"] and prompt > 0
+        assert (bucketed["input_ids"][row, n:] == tok.pad_token_id).all()
+    with torch.no_grad():
+        assert abs(model(**bucketed).loss.item() - model(**plain).loss.item()) < 1e-5
+
+
+def test_compiled_forward_of_a_bucketed_batch_gives_the_plain_loss(tmp_path):
+    """Through the Trainer's torch_compile, as --buckets 64 --compile trains (one inductor compile, ~40 s)."""
+    import shutil
+
+    import torch
+    from accelerate.utils import is_compiled_module
+    from transformers import Trainer, TrainingArguments
+
+    if not (shutil.which("gcc") or shutil.which("cc")):
+        pytest.skip("inductor needs a C compiler (gcc) to compile on CPU")
+    load_training_libraries()
+    tok, features, model, plain, _ = bucket_batches()
+    with torch.no_grad():
+        expected = model(**plain).loss.item()
+    args = SimpleNamespace(batch_size=8, lr=3e-3, epochs=1, seed=SEED, compile=True)
+    trainer = Trainer(model=model, args=TrainingArguments(**training_kwargs(args, tmp_path, False)),
+                      eval_dataset=features, data_collator=PadCollator(tok.pad_token_id, False, bucket=64, rows=8))
+    try:
+        loss = trainer.evaluate()["eval_loss"]
+    except torch._dynamo.exc.BackendCompilerFailed as err:
+        pytest.skip(f"inductor cannot compile on this machine: {str(err).splitlines()[0]}")
+    assert is_compiled_module(trainer.model_wrapped)
+    assert abs(loss - expected) < 1e-5
+
+
+def test_no_host_synchronisation_per_step_on_a_gpu():
+    from transformers import TrainingArguments
+
+    args = SimpleNamespace(batch_size=128, lr=1e-3, epochs=100, seed=SEED, compile=False)
+    gpu = training_kwargs(args, "/tmp/chef-never-written", cuda=True)  # the arguments a CUDA run gets
+    assert gpu["optim"] == "adamw_torch_fused" and gpu["dataloader_pin_memory"]
+    assert gpu["logging_nan_inf_filter"] is False and not gpu["torch_compile"]
+    cpu = TrainingArguments(**training_kwargs(args, "/tmp/chef-never-written", cuda=False))
+    assert cpu.logging_nan_inf_filter is False and cpu.include_num_input_tokens_seen == "no"
+    assert training_kwargs(SimpleNamespace(**{**vars(args), "compile": True}), "/tmp/x", cuda=True)["torch_compile"]
+
+
+@pytest.mark.parametrize("flags", [["--compile"], ["--buckets", "100"], ["--buckets", "-64"]])
+def test_compile_needs_buckets_that_divide_the_context(flags):
+    proc = run_script(["train_from_scratch.py", "--preset", "tiny", *flags], check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and flags[0] in proc.stderr
