@@ -109,33 +109,33 @@ def ours(model, make_prompt, tokens, **sampling):
     return start
 
 
-def hf_generate(model, make_prompt, tokens, repeats):
-    """transformers' generate: total time only (it returns all tokens at once)."""
+def whole_answer(engine, generate, make_prompt, tokens, repeats):
+    """tokens/s of an engine that returns all tokens at once: total time only (first token included)."""
     def once():
-        ids = torch.tensor([make_prompt()])
+        prompt = make_prompt()
         t0 = time.perf_counter()
-        with torch.inference_mode():
-            model.generate(ids, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=False,
-                           pad_token_id=model.config.eos_token_id)
+        generate(prompt)
         return tokens / (time.perf_counter() - t0)
 
     once()
     rate = round(statistics.median(once() for _ in range(repeats)), 1)
-    print(f"  {'transformers generate, voraz':<34} {'-':>12} {rate:>10.1f}  (incluye el primer token)", flush=True)
-    return {"engine": "transformers generate, voraz", "first_token_ms": None, "tokens_per_s": rate}
+    print(f"  {engine:<34} {'-':>12} {rate:>10.1f}  (incluye el primer token)", flush=True)
+    return {"engine": engine, "first_token_ms": None, "tokens_per_s": rate}
+
+
+def hf_generate(model, make_prompt, tokens, repeats):
+    """transformers' generate, greedy."""
+    def run(prompt):
+        with torch.inference_mode():
+            model.generate(torch.tensor([prompt]), max_new_tokens=tokens, min_new_tokens=tokens,
+                           do_sample=False, pad_token_id=model.config.eos_token_id)
+    return whole_answer("transformers generate, voraz", run, make_prompt, tokens, repeats)
 
 
 def static_batch(model, make_prompt, tokens, repeats):
-    """chef.decoding.decode_greedy on the one request: total time only (it returns all tokens at once)."""
-    def once():
-        t0 = time.perf_counter()
-        decode_greedy(model, [make_prompt()], tokens, NEVER)
-        return tokens / (time.perf_counter() - t0)
-
-    once()
-    rate = round(statistics.median(once() for _ in range(repeats)), 1)
-    print(f"  {'PyTorch, lote fijo voraz':<34} {'-':>12} {rate:>10.1f}  (incluye el primer token)", flush=True)
-    return {"engine": "PyTorch, lote fijo voraz", "first_token_ms": None, "tokens_per_s": rate}
+    """chef.decoding.decode_greedy on the one request."""
+    return whole_answer("PyTorch, lote fijo voraz", lambda prompt: decode_greedy(model, [prompt], tokens, NEVER),
+                        make_prompt, tokens, repeats)
 
 
 def eval_batch(model, tokenizer, num, max_new_tokens):
