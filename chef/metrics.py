@@ -304,11 +304,12 @@ def copy_metrics(text, index):
     return {"closest_training": closest, "copy_run": run, "copy_fraction": run / len(w) if w else 0.0}
 
 
-def excluded_used(text, excluded):
-    """The things a request leaves out ("cebolla", "pescado") that the list or the steps still use."""
+def used_anyway(text, left_out):
+    """The keys of left_out ({what the request leaves out: the names that count as it}) that the
+    list or the steps still use, by any of those names or their plurals ("cebollas")."""
     items, steps = recipe_parts(text)
-    return [thing for thing in excluded  # plurals too: "cebollas"
-            if name_matcher([n for name in EXCLUSIONS[thing] for n in (name, name + "s")]).search(items + "\n" + steps)]
+    return [what for what, names in left_out.items()
+            if name_matcher([n for name in names for n in (name, name + "s")]).search(items + "\n" + steps)]
 
 
 def score_answer(text, request, catalogue, violates, copy_index):
@@ -317,7 +318,8 @@ def score_answer(text, request, catalogue, violates, copy_index):
     return {
         "format_valid": fmt["valid"], "format": fmt,
         **requested_use(text, request, catalogue),
-        "excluded": request.get("excluded") or [], "excluded_used": excluded_used(text, request.get("excluded") or []),
+        "excluded": request.get("excluded") or [],
+        "excluded_used": used_anyway(text, {thing: EXCLUSIONS[thing] for thing in request.get("excluded") or []}),
         **diet_check(text, request.get("diet"), catalogue, violates),
         "repeated_4gram": repeated_ngram_rate(text, 4), "words": len(words(text)),
         **copy_metrics(text, copy_index),
@@ -337,8 +339,7 @@ def score_hand_answer(text, request, catalogue, violates):
     (`counts`, `state` and `dish` are not checked yet)."""
     fmt = format_check(text)
     hits = group_hits(text, request["must_use"])
-    items, steps = recipe_parts(text)
-    forbidden = [s for s in request.get("must_not") or [] if name_matcher([s]).search(items + "\n" + steps)]
+    forbidden = used_anyway(text, {s: (s,) for s in request.get("must_not") or []})
     diet = diet_check(text, request.get("diet"), catalogue, violates)
     used = sum(a and b for a, b in hits)
     return {
