@@ -95,8 +95,9 @@ class Batch:
         if self.seen is not None:
             self.seen[torch.arange(len(tokens)), tokens] = True
         self.ids = torch.as_tensor(tokens, device=self.device)[:, None]
-        self.mask[:, self.column], self.column = 1, self.column + 1
-        self.position = self.position[:, -1:] + 1
+        if self.padded:  # a lone unpadded prompt needs neither: the model counts its positions
+            self.mask[:, self.column], self.column = 1, self.column + 1
+            self.position = self.position[:, -1:] + 1
 
 
 def pick_tokens(logits, seen, generator, temperature, top_k, top_p, repetition_penalty):

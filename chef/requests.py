@@ -52,6 +52,9 @@ def phrase_key(phrase):
     return tuple(key for key, _ in tokenize(phrase))
 
 
+DISH_TYPE_KEYS = {phrase_key(label) for label in DISH_LABEL.values()}  # "pasta", "al horno"
+
+
 @functools.cache
 def word_lists():
     """The lists of data/request_words.txt: name ("state", "without"...) -> phrase keys. "" holds the
@@ -149,9 +152,7 @@ def is_exempt(lower, tokens, first, last, diet_starts):
     ("pan sin gluten"), or a kind of dish the generator adapts to any diet ("pasta para celíacos")."""
     adapted = (last + 1 in diet_starts and tokens[last + 1][0] == "sin"
                and lower[tokens[last][1][1]:tokens[last + 1][1][0]].isspace())
-    shown = lower[tokens[first][1][0]:tokens[last][1][1]]
-    dish_type = phrase_key(shown) in {phrase_key(label) for label in DISH_LABEL.values()}
-    return adapted or dish_type
+    return adapted or tuple(key for key, _ in tokens[first:last + 1]) in DISH_TYPE_KEYS
 
 
 def read_request(text):

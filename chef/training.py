@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from chef.cli import import_heavy
-from chef.decoding import cap_new_tokens, decode
+from chef.decoding import cap_new_tokens, generate_tokens
 from chef.hardware import flops_per_token, hardware_name, mps_available, peak_flops
 from chef.model_folder import load_model
 from chef.prompt import (EOS_TOKEN, MODEL_DIR, MODEL_NAME, PAD_TOKEN, REPO_DIR, SAMPLING_DEFAULTS, SPECIAL_TOKENS,
@@ -351,6 +351,6 @@ def ship_model(model, max_new_tokens):
 def greedy_sample(model_dir, instruction, max_new_tokens, device):
     """The written model's greedy answer to one request, loaded back and decoded as the chat does."""
     model, tokenizer = load_model(model_dir, device=device)
-    steps = decode(model, [render_prompt(tokenizer, instruction)], max_new_tokens,
-                   eos_token_id=model.config.eos_token_id)
-    return tokenizer.decode([step[0] for step in steps], skip_special_tokens=True)
+    tokens = generate_tokens(model, render_prompt(tokenizer, instruction), max_new_tokens,
+                             eos_token_id=model.config.eos_token_id)
+    return tokenizer.decode(list(tokens), skip_special_tokens=True)
